@@ -1,0 +1,1 @@
+"""Lotsen's custom actions (loaded by the rasa-sdk action server)."""

@@ -1,0 +1,179 @@
+"""Engagement records: the table, and the one place that reads and writes it.
+
+Every question an official asks becomes one row in ``engagement_records``
+(see docs/records.md for the column contract). The store takes an SQLAlchemy
+engine, so tests hand it SQLite or PostgreSQL and the code is the same.
+The schema itself is owned by the Alembic migrations in ``migrations/``;
+:func:`migrate` brings a database up to date.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Optional
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+
+logger = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parent.parent
+OUTCOMES = ("answered", "clarification", "fallback", "out_of_scope")
+COUNTERPART_TYPES = ("city", "country", "organisation")
+
+metadata = sa.MetaData()
+
+engagement_records = sa.Table(
+    "engagement_records",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, index=True),
+    sa.Column("conversation_id", sa.String(64), nullable=False, index=True),
+    sa.Column("channel", sa.String(32), nullable=False),
+    sa.Column("department", sa.String(200)),
+    sa.Column("question", sa.Text, nullable=False),
+    sa.Column("intent", sa.String(64)),
+    sa.Column("intent_confidence", sa.Float),
+    sa.Column("topic", sa.String(32), nullable=False, index=True),
+    sa.Column("counterpart", sa.String(200)),
+    sa.Column("counterpart_type", sa.String(16)),
+    sa.Column("principle_ids", sa.JSON, nullable=False),
+    sa.Column("outcome", sa.String(16), nullable=False),
+    sa.Column("feedback", sa.String(8)),
+    sa.Column("kb_version", sa.String(16), nullable=False),
+    sa.Column("model_id", sa.String(64)),
+)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def new_record_id() -> str:
+    return str(uuid.uuid4())
+
+
+@dataclass
+class EngagementRecord:
+    """One row of ``engagement_records``; field names are the column names."""
+
+    conversation_id: str
+    channel: str
+    question: str
+    topic: str
+    outcome: str
+    kb_version: str
+    intent: Optional[str] = None
+    intent_confidence: Optional[float] = None
+    department: Optional[str] = None
+    counterpart: Optional[str] = None
+    counterpart_type: Optional[str] = None
+    principle_ids: list[str] = field(default_factory=list)
+    feedback: Optional[str] = None
+    model_id: Optional[str] = None
+    id: str = field(default_factory=new_record_id)
+    created_at: datetime = field(default_factory=utcnow)
+
+    def __post_init__(self) -> None:
+        if self.outcome not in OUTCOMES:
+            raise ValueError(f"unknown outcome {self.outcome!r}")
+        if self.counterpart_type not in (None, *COUNTERPART_TYPES):
+            raise ValueError(f"unknown counterpart_type {self.counterpart_type!r}")
+
+
+def create_engine(url: str) -> Engine:
+    """An engine in SQLAlchemy's 2.0 style; SQLite files get their folder created."""
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
+        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+    return sa.create_engine(url, future=True, pool_pre_ping=True)
+
+
+def migrate(engine: Engine) -> None:
+    """Upgrade the database behind ``engine`` to the newest Alembic revision."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "migrations"))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+class RecordStore:
+    """Synchronous reads and writes of engagement records on one engine."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def insert(self, record: EngagementRecord) -> bool:
+        """Insert ``record``; return False when a row with its id already exists.
+
+        Inserting the same record twice is harmless, so a retried write can
+        never double a question.
+        """
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(engagement_records.insert().values(**asdict(record)))
+        except IntegrityError:
+            if self.get(record.id) is None:
+                raise
+            logger.info("engagement record %s already stored", record.id)
+            return False
+        return True
+
+    def update(self, record_id: str, **values: Any) -> bool:
+        """Update columns of one record; return whether it existed."""
+        unknown = set(values) - set(engagement_records.c.keys())
+        if unknown:
+            raise ValueError(f"unknown columns {sorted(unknown)}")
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                engagement_records.update()
+                .where(engagement_records.c.id == record_id)
+                .values(**values)
+            )
+        return result.rowcount == 1
+
+    def get(self, record_id: str) -> Optional[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(engagement_records).where(engagement_records.c.id == record_id)
+            ).mappings().first()
+        return dict(row) if row else None
+
+    def all(self) -> list[dict[str, Any]]:
+        """Every record, oldest first (tests and exports)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(engagement_records).order_by(engagement_records.c.created_at)
+            ).mappings().all()
+        return [dict(r) for r in rows]
+
+
+class AsyncRecordWriter:
+    """Runs a :class:`RecordStore`'s blocking calls on worker threads.
+
+    rasa-sdk runs actions on its event loop; database I/O there would stall
+    every conversation, so each call is handed to a small thread pool.
+    """
+
+    def __init__(self, store: RecordStore, workers: int = 4) -> None:
+        self.store = store
+        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="records")
+
+    async def insert(self, record: EngagementRecord) -> bool:
+        return await self._run(self.store.insert, record)
+
+    async def update(self, record_id: str, **values: Any) -> bool:
+        return await self._run(lambda: self.store.update(record_id, **values))
+
+    async def _run(self, fn: Any, *args: Any) -> Any:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, fn, *args)

@@ -1,0 +1,81 @@
+"""Configuration from the environment, validated once at start-up.
+
+Broken configuration fails loudly here, when the action server imports the
+actions package, rather than on the first user message.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB_PATH = PROJECT_ROOT / "var" / "engagements.db"
+MIN_HASH_KEY_LENGTH = 16
+
+
+class ConfigurationError(RuntimeError):
+    """Raised when the environment holds an unusable setting."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the actions read from the environment."""
+
+    db_url: str
+    hash_key: bytes
+    knowledge_dir: Path
+    counterparts_file: Path
+    records_enabled: bool
+    clarify_min_confidence: float
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "")
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ConfigurationError(f"{name} must be a number, got {raw!r}") from exc
+    if not 0.0 <= value <= 1.0:
+        raise ConfigurationError(f"{name} must be between 0 and 1, got {value}")
+    return value
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigurationError(f"{name} must be true or false, got {raw!r}")
+
+
+def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
+    """Read and validate the settings; raise :class:`ConfigurationError` when unusable."""
+    key = env.get("LOTSEN_HASH_KEY", "")
+    if len(key) < MIN_HASH_KEY_LENGTH:
+        raise ConfigurationError(
+            "LOTSEN_HASH_KEY must be set to a secret of at least "
+            f"{MIN_HASH_KEY_LENGTH} characters (make run writes a development key to .env)"
+        )
+    db_url = env.get("ENGAGEMENT_DB_URL") or f"sqlite:///{DEFAULT_DB_PATH}"
+    knowledge_dir = Path(env.get("LOTSEN_KNOWLEDGE_DIR") or PROJECT_ROOT / "knowledge")
+    counterparts = Path(
+        env.get("LOTSEN_COUNTERPARTS_FILE") or PROJECT_ROOT / "data" / "lookups" / "counterparts.yml"
+    )
+    for path in (knowledge_dir, counterparts):
+        if not path.exists():
+            raise ConfigurationError(f"{path} does not exist")
+    return Settings(
+        db_url=db_url,
+        hash_key=key.encode("utf-8"),
+        knowledge_dir=knowledge_dir,
+        counterparts_file=counterparts,
+        records_enabled=_flag(env, "LOTSEN_RECORDS", True),
+        clarify_min_confidence=_float(env, "LOTSEN_CLARIFY_MIN_CONFIDENCE", 0.2),
+    )

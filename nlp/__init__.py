@@ -1,0 +1,1 @@
+"""Swedish language resources: the spaCy pipeline Lotsen builds at setup."""
