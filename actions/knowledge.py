@@ -1,0 +1,206 @@
+"""The principles knowledge base: loading and validating ``knowledge/``.
+
+Each topic file holds entries (see docs/knowledge.md for the format). The
+base is loaded once when the action server starts; any broken entry raises
+:class:`KnowledgeError` naming the file and the entry, so a bad edit stops
+the server instead of producing wrong answers. Editing ``knowledge/`` needs
+no code change and no retraining, only a restart of the action server.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+import yaml
+
+KINDS = ("strategy", "administration_view", "public_fact")
+TAGS = ("capital", "nordic_capital", "eu_member", "nordic", "city", "country", "organisation")
+# Topics answered from domain.yml responses rather than from principle entries.
+CONVERSATIONAL_TOPICS = ("smalltalk", "out_of_scope")
+SPECIAL_FILES = ("sources.yml", "topic-labels.yml", "topics.yml", "presentation.yml")
+
+
+class KnowledgeError(ValueError):
+    """A knowledge file or entry is invalid."""
+
+
+@dataclass(frozen=True)
+class Tailoring:
+    when: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Source:
+    key: str
+    title: str
+    publisher: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    topic: str
+    title: str
+    answer: str
+    conditions: tuple[str, ...]
+    kind: str
+    source: Source
+    section: str
+    primary: bool = False
+    details: Optional[str] = None
+    related: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    tailoring: tuple[Tailoring, ...] = ()
+    file: str = ""
+
+
+@dataclass
+class KnowledgeBase:
+    entries: dict[str, Entry]
+    labels: dict[str, str]
+    topics: tuple[str, ...]
+    version: str
+    by_topic: dict[str, list[Entry]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for entry in self.entries.values():
+            self.by_topic.setdefault(entry.topic, []).append(entry)
+
+    def primary(self, topic: str) -> Entry:
+        """The default entry that answers ``topic``."""
+        return next(e for e in self.by_topic[topic] if e.primary)
+
+    def label(self, topic: str) -> str:
+        return self.labels.get(topic, topic)
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise KnowledgeError(f"{path}: cannot read YAML: {exc}") from exc
+
+
+def _require_str(raw: dict, key: str, where: str) -> str:
+    value = raw.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise KnowledgeError(f"{where}: '{key}' must be a non-empty string")
+    return value.strip()
+
+
+def _str_list(raw: dict, key: str, where: str) -> tuple[str, ...]:
+    value = raw.get(key) or []
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise KnowledgeError(f"{where}: '{key}' must be a list of strings")
+    return tuple(v.strip() for v in value)
+
+
+def _tailoring(raw: dict, where: str) -> tuple[Tailoring, ...]:
+    items = raw.get("tailoring") or []
+    if not isinstance(items, list):
+        raise KnowledgeError(f"{where}: 'tailoring' must be a list")
+    result = []
+    for item in items:
+        if not isinstance(item, dict) or item.get("when") not in TAGS:
+            raise KnowledgeError(f"{where}: tailoring 'when' must be one of {', '.join(TAGS)}")
+        result.append(Tailoring(when=item["when"], text=_require_str(item, "text", where)))
+    return tuple(result)
+
+
+def parse_entry(raw: Any, path: Path, sources: dict[str, Source], topics: tuple[str, ...]) -> Entry:
+    """Validate one raw entry from ``path``."""
+    if not isinstance(raw, dict):
+        raise KnowledgeError(f"{path}: every entry must be a mapping")
+    where = f"{path.name}: entry {raw.get('id', '<no id>')!r}"
+    entry_id = _require_str(raw, "id", where)
+    topic = _require_str(raw, "topic", where)
+    if topic not in topics or topic in CONVERSATIONAL_TOPICS:
+        raise KnowledgeError(f"{where}: unknown topic {topic!r}")
+    if path.stem != topic:
+        raise KnowledgeError(f"{where}: topic {topic!r} belongs in {topic}.yml")
+    kind = _require_str(raw, "kind", where)
+    if kind not in KINDS:
+        raise KnowledgeError(f"{where}: kind must be one of {', '.join(KINDS)}")
+    source_key = _require_str(raw, "source", where)
+    if source_key not in sources:
+        raise KnowledgeError(f"{where}: source {source_key!r} is not in sources.yml")
+    conditions = _str_list(raw, "conditions", where)
+    return Entry(
+        id=entry_id, topic=topic, title=_require_str(raw, "title", where),
+        answer=_require_str(raw, "answer", where), conditions=conditions, kind=kind,
+        source=sources[source_key], section=_require_str(raw, "section", where),
+        primary=bool(raw.get("primary", False)),
+        details=raw.get("details") or None, related=_str_list(raw, "related", where),
+        keywords=tuple(k.lower() for k in _str_list(raw, "keywords", where)),
+        tailoring=_tailoring(raw, where), file=path.name,
+    )
+
+
+def _load_sources(directory: Path) -> dict[str, Source]:
+    path = directory / "sources.yml"
+    data = _read_yaml(path) or {}
+    raw_sources = data.get("sources")
+    if not isinstance(raw_sources, dict) or not raw_sources:
+        raise KnowledgeError(f"{path}: 'sources' must map keys to sources")
+    return {
+        key: Source(key=key, title=_require_str(value, "title", f"{path.name}: {key}"),
+                    publisher=value.get("publisher"))
+        for key, value in raw_sources.items()
+    }
+
+
+def _load_topics(directory: Path) -> tuple[str, ...]:
+    path = directory / "topics.yml"
+    data = _read_yaml(path) or {}
+    if not isinstance(data.get("topics"), dict):
+        raise KnowledgeError(f"{path}: 'topics' must map topic ids to descriptions")
+    return tuple(data["topics"])
+
+
+def _version(paths: list[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(paths):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def _check_consistency(entries: dict[str, Entry], topics: tuple[str, ...]) -> None:
+    for entry in entries.values():
+        for related in entry.related:
+            if related not in entries:
+                raise KnowledgeError(f"{entry.file}: entry {entry.id!r}: related {related!r} does not exist")
+    for topic in topics:
+        if topic in CONVERSATIONAL_TOPICS:
+            continue
+        primaries = [e for e in entries.values() if e.topic == topic and e.primary]
+        if len(primaries) != 1:
+            raise KnowledgeError(f"{topic}.yml: topic {topic!r} needs exactly one primary entry, has {len(primaries)}")
+
+
+def load_knowledge(directory: Path) -> KnowledgeBase:
+    """Load and validate every file in ``directory``; raise KnowledgeError when broken."""
+    topics = _load_topics(directory)
+    sources = _load_sources(directory)
+    labels_data = _read_yaml(directory / "topic-labels.yml") or {}
+    labels = labels_data.get("labels") or {}
+    missing_labels = [t for t in topics if t not in labels]
+    if missing_labels:
+        raise KnowledgeError(f"topic-labels.yml: no label for {', '.join(missing_labels)}")
+    entries: dict[str, Entry] = {}
+    files = sorted(p for p in directory.glob("*.yml") if p.name not in SPECIAL_FILES)
+    for path in files:
+        data = _read_yaml(path) or {}
+        if not isinstance(data.get("entries"), list):
+            raise KnowledgeError(f"{path.name}: must hold a list 'entries'")
+        for raw in data["entries"]:
+            entry = parse_entry(raw, path, sources, topics)
+            if entry.id in entries:
+                raise KnowledgeError(f"{path.name}: entry {entry.id!r}: id already used in {entries[entry.id].file}")
+            entries[entry.id] = entry
+    _check_consistency(entries, topics)
+    all_files = files + [directory / n for n in SPECIAL_FILES if (directory / n).exists()]
+    return KnowledgeBase(entries=entries, labels=labels, topics=topics, version=_version(all_files))

@@ -1,0 +1,55 @@
+"""Turning a turn into an engagement record, and writing it without losing the answer."""
+from __future__ import annotations
+
+import logging
+from typing import Any, Optional
+
+from actions.counterparts import Counterpart
+from actions.privacy import conversation_hash, mask_personal_data
+from actions.records import EngagementRecord
+from actions.runtime import Runtime
+from actions.turn import Turn
+
+logger = logging.getLogger(__name__)
+
+
+def build_record(
+    runtime: Runtime, turn: Turn, *, topic: str, outcome: str,
+    counterpart: Optional[Counterpart] = None, principle_ids: Optional[list[str]] = None,
+) -> EngagementRecord:
+    return EngagementRecord(
+        conversation_id=conversation_hash(turn.sender_id, runtime.settings.hash_key),
+        channel=turn.channel,
+        department=turn.department,
+        question=mask_personal_data(turn.text),
+        intent=turn.intent,
+        intent_confidence=turn.confidence,
+        topic=topic,
+        counterpart=counterpart.name if counterpart else None,
+        counterpart_type=counterpart.type if counterpart else None,
+        principle_ids=principle_ids or [],
+        outcome=outcome,
+        kb_version=runtime.knowledge.version,
+        model_id=turn.model_id,
+    )
+
+
+async def save_record(runtime: Runtime, record: EngagementRecord) -> None:
+    """Insert ``record``; a database failure is logged loudly but never costs the user the answer."""
+    if not runtime.settings.records_enabled:
+        return
+    try:
+        await runtime.writer.insert(record)
+    except Exception:  # noqa: BLE001 - the answer must still reach the user
+        logger.exception("could not store engagement record %s (topic %s)", record.id, record.topic)
+
+
+async def update_record(runtime: Runtime, record_id: Optional[str], **values: Any) -> None:
+    """Update the record a follow-up message belongs to."""
+    if not runtime.settings.records_enabled or not record_id:
+        return
+    try:
+        if not await runtime.writer.update(record_id, **values):
+            logger.warning("engagement record %s to update was not found", record_id)
+    except Exception:  # noqa: BLE001 - the answer must still reach the user
+        logger.exception("could not update engagement record %s", record_id)

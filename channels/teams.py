@@ -1,0 +1,384 @@
+"""Microsoft Teams connector for Lotsen: Rasa's Bot Framework channel, made safe.
+
+Rasa 3.6's ``botframework`` connector fetches Microsoft's OpenID configuration
+while it is being constructed (so the server cannot start offline), checks
+only signature and audience of incoming tokens, and asks the multi-tenant
+token endpoint for reply tokens, which single-tenant bot registrations cannot
+use. :class:`TeamsInput` keeps Rasa's channel contract and fixes all three:
+
+* keys are fetched lazily and cached (:mod:`channels.teams_auth`);
+* every activity's token is checked for signature, audience, issuer, lifetime,
+  ``serviceUrl`` and channel endorsement; failures get 401 and never reach
+  the bot; malformed activities get 400;
+* reply tokens come from the tenant's endpoint (:mod:`channels.teams_tokens`).
+
+All Microsoft URLs are settings, so tests point them at local fakes.
+``LOTSEN_TEAMS_AUTH_DISABLED=true`` switches authentication off for
+Microsoft 365 Agents Playground on the same machine, and for nothing else:
+in that mode only activities whose ``serviceUrl`` is a loopback address are
+accepted. See docs/teams.md.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from http import HTTPStatus
+from ipaddress import ip_address
+from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Text
+from urllib.parse import quote, urlsplit
+
+import aiohttp
+from rasa.core.channels.botframework import BotFramework, BotFrameworkInput
+from rasa.core.channels.channel import InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from channels.teams_activity import Activity, ActivityError, parse_activity
+from channels.teams_auth import (
+    BOTFRAMEWORK_ISSUER,
+    BOTFRAMEWORK_OPENID_METADATA_URL,
+    DEFAULT_KEY_REFRESH_INTERVAL_SECONDS,
+    DEFAULT_LEEWAY_SECONDS,
+    ActivityAuthenticator,
+    AuthenticationError,
+    KeySetUnavailable,
+    OpenIdKeySet,
+    VerifiedToken,
+    check_activity_binding,
+)
+from channels.teams_tokens import (
+    BOTFRAMEWORK_SCOPE,
+    TOKEN_URL_TEMPLATE,
+    ConnectorTokenError,
+    ConnectorTokenProvider,
+    tenant_token_url,
+)
+
+logger = logging.getLogger(__name__)
+
+CHANNEL_NAME = "msteams"
+AUTH_DISABLED_ENV = "LOTSEN_TEAMS_AUTH_DISABLED"
+SEND_TIMEOUT_SECONDS = 15.0
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"", "0", "false", "no", "off"}
+
+OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
+
+
+def parse_flag(name: str, raw: Optional[str]) -> bool:
+    """A true/false setting; anything unrecognised is a configuration error."""
+    value = (raw or "").strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ValueError(f"{name} must be true or false, got {raw!r}")
+
+
+def is_loopback_url(url: str) -> bool:
+    """Whether ``url`` points at this machine (localhost, 127.0.0.0/8, ::1)."""
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class TeamsSettings:
+    """The bot registration and the Microsoft endpoints the channel talks to."""
+
+    app_id: str
+    app_password: str
+    tenant_id: str
+    openid_metadata_url: str = BOTFRAMEWORK_OPENID_METADATA_URL
+    token_url_template: str = TOKEN_URL_TEMPLATE
+    token_scope: str = BOTFRAMEWORK_SCOPE
+    issuer: str = BOTFRAMEWORK_ISSUER
+    auth_disabled: bool = False
+    leeway_seconds: float = DEFAULT_LEEWAY_SECONDS
+    key_refresh_interval: float = DEFAULT_KEY_REFRESH_INTERVAL_SECONDS
+
+    @property
+    def token_url(self) -> str:
+        return tenant_token_url(self.token_url_template, self.tenant_id)
+
+    def missing(self) -> list[str]:
+        """Names of the required settings that are empty."""
+        required = {"app_id": self.app_id, "app_password": self.app_password,
+                    "tenant_id": self.tenant_id}
+        return [name for name, value in required.items() if not value]
+
+
+def settings_from_credentials(
+    credentials: Mapping[str, Any], env: Mapping[str, str]
+) -> TeamsSettings:
+    """Build the settings from a credentials.yml entry and the environment."""
+
+    def text(key: str, default: str = "") -> str:
+        value = credentials.get(key)
+        return default if value is None or str(value).strip() == "" else str(value).strip()
+
+    return TeamsSettings(
+        app_id=text("app_id"),
+        app_password=text("app_password"),
+        tenant_id=text("tenant_id"),
+        openid_metadata_url=text("openid_metadata_url", BOTFRAMEWORK_OPENID_METADATA_URL),
+        token_url_template=text("token_url", TOKEN_URL_TEMPLATE),
+        token_scope=text("token_scope", BOTFRAMEWORK_SCOPE),
+        issuer=text("issuer", BOTFRAMEWORK_ISSUER),
+        auth_disabled=parse_flag(AUTH_DISABLED_ENV, env.get(AUTH_DISABLED_ENV)),
+    )
+
+
+def card_action(button: Mapping[str, Any]) -> Dict[str, Any]:
+    """A Teams card action for one Rasa button.
+
+    Payload buttons become ``messageBack``: Teams shows the title in the chat
+    and sends the payload (e.g. ``/intent{...}``) to the bot as the text.
+    Link buttons become ``openUrl``.
+    """
+    title = str(button.get("title") or button.get("payload") or "")
+    url = button.get("url")
+    if url:
+        return {"type": "openUrl", "title": title, "value": str(url)}
+    payload = str(button.get("payload") or title)
+    return {
+        "type": "messageBack",
+        "title": title,
+        "text": payload,
+        "displayText": title,
+        "value": {"payload": payload},
+    }
+
+
+def hero_card(text: str, buttons: List[Dict[str, Any]]) -> Dict[str, Any]:
+    """A hero card attachment with the answer text and one action per button."""
+    return {
+        "contentType": "application/vnd.microsoft.card.hero",
+        "content": {"text": text, "buttons": [card_action(b) for b in buttons]},
+    }
+
+
+class TeamsOutput(BotFramework):
+    """Sends Rasa's responses to a Teams conversation through the Bot Connector."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return CHANNEL_NAME
+
+    def __init__(
+        self,
+        app_id: Text,
+        app_password: Text,
+        conversation: Dict[Text, Any],
+        bot: Dict[Text, Any],
+        service_url: Text,
+        tokens: Optional[ConnectorTokenProvider],
+    ) -> None:
+        super().__init__(app_id, app_password, conversation, bot, service_url)
+        self.tokens = tokens
+
+    async def _get_headers(self) -> Optional[Dict[Text, Any]]:
+        headers = {"Content-Type": "application/json"}
+        if self.tokens is None:
+            return headers
+        try:
+            headers["Authorization"] = await self.tokens.authorization()
+        except ConnectorTokenError as exc:
+            logger.error("No Bot Connector token, reply not sent: %s", exc)
+            return None
+        return headers
+
+    def activities_url(self) -> str:
+        conversation_id = quote(str(self.conversation["id"]), safe="")
+        return f"{self.global_uri}conversations/{conversation_id}/activities"
+
+    async def send(self, message_data: Dict[Text, Any]) -> None:
+        headers = await self._get_headers()
+        if headers is None:
+            return
+        timeout = aiohttp.ClientTimeout(total=SEND_TIMEOUT_SECONDS)
+        try:
+            async with aiohttp.ClientSession(timeout=timeout) as session:
+                async with session.post(
+                    self.activities_url(), json=message_data, headers=headers
+                ) as resp:
+                    if resp.status >= 300:
+                        body = await resp.text()
+                        logger.error("Bot Connector refused a reply (%s): %s", resp.status, body)
+        except (aiohttp.ClientError, OSError) as exc:
+            logger.error("Could not send a reply to the Bot Connector: %s", exc)
+
+    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+        # One activity per response (Rasa splits on blank lines): an answer
+        # and its source line stay together in one Teams message.
+        await self.send(self.prepare_message(recipient_id, {"text": text.strip()}))
+
+    async def send_text_with_buttons(
+        self,
+        recipient_id: Text,
+        text: Text,
+        buttons: List[Dict[Text, Any]],
+        **kwargs: Any,
+    ) -> None:
+        message = {"attachments": [hero_card(text, buttons)]}
+        await self.send(self.prepare_message(recipient_id, message))
+
+
+def activity_metadata(activity: Activity) -> Dict[str, Any]:
+    """What Rasa gets as message metadata.
+
+    Teams does not say which administration an official works for, so
+    ``department`` stays unknown and the bot asks. The user's Azure AD id is
+    deliberately not passed on: only the channel's sender id reaches Rasa,
+    and the records store a keyed hash of that.
+    """
+    metadata: Dict[str, Any] = {"department": None}
+    channel_data = activity.raw.get("channelData")
+    if isinstance(channel_data, dict):
+        metadata["channel_data"] = channel_data
+    attachments = activity.raw.get("attachments")
+    if attachments:
+        metadata["attachments"] = attachments
+    return metadata
+
+
+def _text_response(message: str, status: HTTPStatus) -> HTTPResponse:
+    return response.text(message, status=status)
+
+
+class TeamsInput(BotFrameworkInput):
+    """Receives Teams activities at ``/webhooks/msteams/webhook``."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return CHANNEL_NAME
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        if not credentials:
+            cls.raise_missing_credentials_exception()
+        return cls(settings_from_credentials(credentials, os.environ))
+
+    def __init__(self, settings: TeamsSettings) -> None:
+        # BotFrameworkInput.__init__ is deliberately not called: it fetches
+        # Microsoft's key set over the network while the server starts.
+        self.settings = settings
+        self.app_id = settings.app_id
+        self.app_password = settings.app_password
+        keys = OpenIdKeySet(settings.openid_metadata_url, refresh_interval=settings.key_refresh_interval)
+        self.authenticator = ActivityAuthenticator(
+            keys=keys,
+            audience=settings.app_id,
+            issuer=settings.issuer,
+            leeway_seconds=settings.leeway_seconds,
+        )
+        self.tokens = ConnectorTokenProvider(
+            app_id=settings.app_id,
+            app_password=settings.app_password,
+            token_url=settings.token_url,
+            scope=settings.token_scope,
+        )
+        self._announce_mode()
+
+    def _announce_mode(self) -> None:
+        if self.settings.auth_disabled:
+            logger.warning(
+                "\n%s\n%s=true: Teams authentication is OFF. Tokens are not checked and "
+                "replies are sent unauthenticated. Only for Microsoft 365 Agents Playground "
+                "on this machine; activities from any other serviceUrl are refused. "
+                "Never set this in production.\n%s",
+                "!" * 78, AUTH_DISABLED_ENV, "!" * 78,
+            )
+        elif self.settings.missing():
+            logger.error(
+                "Teams channel is not configured (missing %s); it answers 503 until it is.",
+                ", ".join(self.settings.missing()),
+            )
+
+    async def _authenticate(self, request: Request) -> Optional[VerifiedToken]:
+        if self.settings.auth_disabled:
+            return None
+        return await self.authenticator.verify(request.headers.get("Authorization"))
+
+    def _check_origin(self, token: Optional[VerifiedToken], activity: Activity) -> None:
+        if token is not None:
+            check_activity_binding(token, activity.service_url, activity.channel_id)
+        elif not is_loopback_url(activity.service_url):
+            raise AuthenticationError(
+                "authentication is disabled, so only a local serviceUrl is accepted"
+            )
+
+    def _output_channel(self, activity: Activity) -> TeamsOutput:
+        return TeamsOutput(
+            self.app_id,
+            self.app_password,
+            dict(activity.conversation),
+            dict(activity.recipient),
+            activity.service_url,
+            tokens=None if self.settings.auth_disabled else self.tokens,
+        )
+
+    def user_message(self, activity: Activity) -> UserMessage:
+        """The Rasa message for a Teams message activity."""
+        return UserMessage(
+            text=activity.text,
+            output_channel=self._output_channel(activity),
+            sender_id=activity.sender_id,
+            input_channel=self.name(),
+            message_id=activity.id,
+            metadata=activity_metadata(activity),
+        )
+
+    def get_metadata(self, request: Request) -> Optional[Dict[Text, Any]]:
+        try:
+            return activity_metadata(parse_activity(request.body))
+        except ActivityError:
+            return None
+
+    async def receive(self, request: Request, on_new_message: OnNewMessage) -> HTTPResponse:
+        """Authenticate, validate and hand one activity to the bot."""
+        if not self.settings.auth_disabled and self.settings.missing():
+            return _text_response("Teams channel is not configured.", HTTPStatus.SERVICE_UNAVAILABLE)
+        try:
+            token = await self._authenticate(request)
+            activity = parse_activity(request.body)
+            self._check_origin(token, activity)
+        except AuthenticationError as exc:
+            logger.warning("Refused a Teams request: %s", exc)
+            return _text_response("Unauthorized.", HTTPStatus.UNAUTHORIZED)
+        except KeySetUnavailable as exc:
+            logger.error("Cannot verify Teams requests: %s", exc)
+            return _text_response("Signing keys unavailable.", HTTPStatus.SERVICE_UNAVAILABLE)
+        except ActivityError as exc:
+            return _text_response(f"Invalid activity: {exc}", HTTPStatus.BAD_REQUEST)
+        await self._dispatch(activity, on_new_message)
+        return response.text("success")
+
+    async def _dispatch(self, activity: Activity, on_new_message: OnNewMessage) -> None:
+        if activity.type != "message":
+            logger.debug("Ignoring Teams activity of type %r.", activity.type)
+            return
+        try:
+            await on_new_message(self.user_message(activity))
+        except Exception:  # noqa: BLE001 - as Rasa's channel: never make Teams retry
+            logger.exception("Lotsen failed to handle a Teams message.")
+
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        """Routes: ``GET /`` (health) and ``POST /webhook`` (activities)."""
+        webhook = Blueprint(f"{self.name()}_webhook", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(request: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            return await self.receive(request, on_new_message)
+
+        return webhook

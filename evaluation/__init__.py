@@ -1,0 +1,1 @@
+"""Offline evaluation of Lotsen's understanding (make eval)."""

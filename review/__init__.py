@@ -1,0 +1,1 @@
+"""Lotsen's review web app for the executive office (issue 5); see docs/review.md."""

@@ -1,0 +1,221 @@
+"""Configuration of the review app: one YAML file plus a few environment overrides.
+
+The file (default ``var/review.yml``, or ``LOTSEN_REVIEW_CONFIG``) holds the
+session secret and the users' password hashes, so it is never committed;
+``review/config.example.yml`` documents every key. ``python -m review.config
+init`` writes a development file with a fresh secret and two generated users.
+"""
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import os
+import secrets
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, Optional
+
+import yaml
+
+from actions.settings import DEFAULT_DB_PATH, PROJECT_ROOT
+
+DEFAULT_CONFIG_PATH = PROJECT_ROOT / "var" / "review.yml"
+ROLES = ("viewer", "admin")
+MIN_SECRET_LENGTH = 32
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+class ConfigError(RuntimeError):
+    """The review configuration is missing or unusable."""
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    role: str
+    password_hash: Optional[str] = None  # None: may only sign in through SSO
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+@dataclass(frozen=True)
+class SSOConfig:
+    """Trusted reverse-proxy header single sign-on (off unless ``header`` is set)."""
+
+    header: Optional[str] = None
+    trusted_proxies: tuple[IPNetwork, ...] = ()
+    default_role: Optional[str] = None  # role of SSO users not listed in ``users``
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.header) and bool(self.trusted_proxies)
+
+    def trusts(self, address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(ip in net for net in self.trusted_proxies)
+
+
+@dataclass(frozen=True)
+class ReviewConfig:
+    session_secret: str
+    users: Mapping[str, User]
+    database_url: str = f"sqlite:///{DEFAULT_DB_PATH}"
+    session_hours: float = 8.0
+    cookie_secure: str = "auto"  # "auto" (when served over TLS), "always" or "never"
+    login_attempts: int = 5
+    login_window_minutes: int = 15
+    small_group: int = 5
+    low_confidence: float = 0.5
+    question_retention_days: int = 90
+    audit_retention_days: int = 365
+    sso: SSOConfig = field(default_factory=SSOConfig)
+    reports_dir: Path = PROJECT_ROOT / "var" / "reports"
+
+
+def _role(value: Any, where: str) -> str:
+    if value not in ROLES:
+        raise ConfigError(f"{where}: role must be one of {', '.join(ROLES)}, got {value!r}")
+    return value
+
+
+def _users(raw: Any) -> dict[str, User]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise ConfigError("users must map user names to {role, password_hash}")
+    users = {}
+    for name, entry in raw.items():
+        if not isinstance(entry, dict):
+            raise ConfigError(f"users.{name} must be a mapping")
+        users[str(name)] = User(
+            name=str(name),
+            role=_role(entry.get("role"), f"users.{name}"),
+            password_hash=entry.get("password_hash") or None,
+        )
+    return users
+
+
+def _sso(raw: Any) -> SSOConfig:
+    if not raw:
+        return SSOConfig()
+    try:
+        proxies = tuple(ipaddress.ip_network(p, strict=False) for p in raw.get("trusted_proxies") or ())
+    except ValueError as exc:
+        raise ConfigError(f"sso.trusted_proxies: {exc}") from exc
+    default_role = raw.get("default_role")
+    if default_role is not None:
+        _role(default_role, "sso.default_role")
+    header = raw.get("header")
+    if header and not proxies:
+        raise ConfigError("sso.header is set but sso.trusted_proxies is empty")
+    return SSOConfig(header=header, trusted_proxies=proxies, default_role=default_role)
+
+
+def parse_config(data: Mapping[str, Any], env: Mapping[str, str] = os.environ) -> ReviewConfig:
+    """Build a :class:`ReviewConfig` from parsed YAML; environment variables win."""
+    secret = env.get("LOTSEN_REVIEW_SECRET") or data.get("session_secret") or ""
+    if len(secret) < MIN_SECRET_LENGTH:
+        raise ConfigError(
+            f"session_secret (or LOTSEN_REVIEW_SECRET) must be at least {MIN_SECRET_LENGTH} characters"
+        )
+    retention = data.get("retention") or {}
+    login = data.get("login") or {}
+    cookie_secure = str(data.get("cookie_secure", "auto"))
+    if cookie_secure not in ("auto", "always", "never"):
+        raise ConfigError("cookie_secure must be auto, always or never")
+    config = ReviewConfig(
+        session_secret=secret,
+        users=_users(data.get("users")),
+        database_url=(
+            env.get("LOTSEN_REVIEW_DB_URL") or data.get("database_url")
+            or env.get("ENGAGEMENT_DB_URL") or f"sqlite:///{DEFAULT_DB_PATH}"
+        ),
+        session_hours=float(data.get("session_hours", 8)),
+        cookie_secure=cookie_secure,
+        login_attempts=int(login.get("max_failures", 5)),
+        login_window_minutes=int(login.get("window_minutes", 15)),
+        small_group=int(data.get("small_group", 5)),
+        low_confidence=float(data.get("low_confidence", 0.5)),
+        question_retention_days=int(retention.get("question_days", 90)),
+        audit_retention_days=int(retention.get("audit_days", 365)),
+        sso=_sso(data.get("sso")),
+        reports_dir=Path(data.get("reports_dir") or PROJECT_ROOT / "var" / "reports"),
+    )
+    if config.question_retention_days < 1 or config.audit_retention_days < 1:
+        raise ConfigError("retention periods must be at least one day")
+    if not config.users and not config.sso.enabled:
+        raise ConfigError("no users configured and SSO is off: nobody could sign in")
+    return config
+
+
+def config_path(env: Mapping[str, str] = os.environ) -> Path:
+    return Path(env.get("LOTSEN_REVIEW_CONFIG") or DEFAULT_CONFIG_PATH)
+
+
+def load_config(path: Optional[Path] = None, env: Mapping[str, str] = os.environ) -> ReviewConfig:
+    path = path or config_path(env)
+    if not path.exists():
+        raise ConfigError(f"{path} does not exist: run 'python -m review.config init' (make review does)")
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path} must hold a mapping")
+    return parse_config(data, env)
+
+
+def write_dev_config(path: Path) -> dict[str, str]:
+    """Write a development config with a fresh secret and two users; return their passwords."""
+    from review.auth import hash_password
+
+    passwords = {"admin": secrets.token_urlsafe(12), "granskare": secrets.token_urlsafe(12)}
+    roles = {"admin": "admin", "granskare": "viewer"}
+    data = {
+        "session_secret": secrets.token_urlsafe(48),
+        "users": {
+            name: {"role": roles[name], "password_hash": hash_password(pw)} for name, pw in passwords.items()
+        },
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        "# Development configuration written by 'python -m review.config init'.\n"
+        "# Holds secrets: never commit. See review/config.example.yml for all keys.\n"
+        + yaml.safe_dump(data, allow_unicode=True, sort_keys=False),
+        encoding="utf-8",
+    )
+    path.chmod(0o600)
+    return passwords
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m review.config")
+    sub = parser.add_subparsers(dest="command", required=True)
+    init = sub.add_parser("init", help="write a development config unless one exists")
+    init.add_argument("--path", type=Path, default=None)
+    sub.add_parser("hash-password", help="read a password from stdin, print its hash")
+    args = parser.parse_args(argv)
+    if args.command == "hash-password":
+        from review.auth import hash_password
+
+        password = sys.stdin.readline().rstrip("\n")
+        if not password:
+            parser.error("empty password")
+        print(hash_password(password))
+        return 0
+    path = args.path or config_path()
+    if path.exists():
+        print(f"{path} exists; left unchanged")
+        return 0
+    passwords = write_dev_config(path)
+    print(f"Wrote {path}. Development users (shown once):")
+    for name, password in passwords.items():
+        print(f"  {name}: {password}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,62 @@
+"""Swedish display names for the ids stored in the records."""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Optional
+
+import yaml
+
+from actions.settings import PROJECT_ROOT
+
+TOPIC_LABELS_FILE = PROJECT_ROOT / "knowledge" / "topic-labels.yml"
+
+# Topics that are a kind of international engagement (the "engagement type" filter).
+ENGAGEMENT_TOPICS = (
+    "vanortsavtal", "samarbetsavtal", "delegationsbesok", "studieresa", "eu_projekt",
+    "bistand", "natverk", "paverkan", "nordiskt_samarbete",
+)
+
+OUTCOME_LABELS = {
+    "answered": "Besvarad",
+    "clarification": "Motfråga",
+    "fallback": "Kunde inte svara",
+    "out_of_scope": "Utanför området",
+}
+FEEDBACK_LABELS = {"up": "Tumme upp", "down": "Tumme ned", None: "Ingen återkoppling"}
+COUNTERPART_TYPE_LABELS = {"city": "Stad", "country": "Land", "organisation": "Organisation"}
+REASON_LABELS = {
+    "fallback": "Kunde inte svara",
+    "low_confidence": "Osäker tolkning",
+    "feedback_down": "Tumme ned",
+}
+CHANNEL_LABELS = {"rest": "Webb (REST)", "teams": "Teams", "web": "Webbchatt", "socketio": "Webbchatt"}
+
+
+@lru_cache(maxsize=4)
+def topic_labels(path: Path = TOPIC_LABELS_FILE) -> dict[str, str]:
+    """The knowledge base's topic names (knowledge/topic-labels.yml); empty if absent."""
+    if not path.exists():
+        return {}
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {str(k): str(v) for k, v in (data.get("labels") or {}).items()}
+
+
+def topic_label(topic: Optional[str]) -> str:
+    return topic_labels().get(topic or "", topic or "(saknas)")
+
+
+def label(kind: str, value: Optional[str]) -> str:
+    """Display name of ``value`` in the vocabulary ``kind`` (falls back to the value)."""
+    if kind == "topic":
+        return topic_label(value)
+    table = {
+        "outcome": OUTCOME_LABELS,
+        "feedback": FEEDBACK_LABELS,
+        "counterpart_type": COUNTERPART_TYPE_LABELS,
+        "reason": REASON_LABELS,
+        "channel": CHANNEL_LABELS,
+    }.get(kind, {})
+    if value in table:
+        return table[value]
+    return value if value else "(saknas)"

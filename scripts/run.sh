@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Start Lotsen in the foreground: the action server (5055) and Rasa (5005).
+# Logs go to the terminal; works without one (no input is read).
+# Ctrl-C (or SIGTERM) stops everything this script started.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+set -a; . ./.env; set +a
+VENV=${VENV:-.venv}
+MODEL=$("$VENV/bin/python" scripts/train_if_changed.py | tail -n 1)
+export ACTION_ENDPOINT_URL=${ACTION_ENDPOINT_URL:-http://127.0.0.1:5055/webhook}
+export ENGAGEMENT_DB_URL=${ENGAGEMENT_DB_URL:-sqlite:///$PWD/var/engagements.db}
+mkdir -p var
+
+pids=()
+stop() {
+  trap - INT TERM EXIT
+  echo "Stopping Lotsen ..." >&2
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap stop INT TERM EXIT
+
+"$VENV/bin/rasa" run actions --actions actions --port 5055 &
+pids+=($!)
+"$VENV/bin/rasa" run --model "$MODEL" --port 5005 \
+  --credentials credentials.yml --endpoints endpoints.yml &
+pids+=($!)
+echo "Lotsen: Rasa on http://localhost:5005 (REST /webhooks/rest/webhook), actions on :5055, records in $ENGAGEMENT_DB_URL" >&2
+# Exit (and stop the rest) as soon as any service dies.
+wait -n "${pids[@]}"

@@ -1,0 +1,424 @@
+"""The Teams channel against fake Bot Framework services on 127.0.0.1.
+
+The channel's blueprint is served by a real Sanic server, as ``rasa run``
+mounts it; the bot behind it is a stub that answers through the channel's
+output channel, so every reply travels to the fake Bot Connector over HTTP.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import time
+from pathlib import Path
+from typing import Any, AsyncIterator, Callable, Optional
+
+import aiohttp
+import jwt
+import pytest
+import pytest_asyncio
+from rasa.core.channels.channel import UserMessage
+
+from channels.teams import (
+    AUTH_DISABLED_ENV,
+    CHANNEL_NAME,
+    TeamsInput,
+    TeamsOutput,
+    TeamsSettings,
+    settings_from_credentials,
+)
+from tests.channels.fake_botframework import (
+    FakeBotFramework,
+    generate_rsa_key,
+    serve_input_channel,
+)
+
+CLOSED_PORT_URL = "http://127.0.0.1:9/nothing-listens-here"
+BUTTONS = [
+    {"title": "Vänortsavtal", "payload": "/fraga_amne{\"topic\": \"vanortsavtal\"}"},
+    {"title": "Läs riktlinjerna", "url": "https://start.stockholm/riktlinjer"},
+]
+
+
+class StubBot:
+    """Stands in for Rasa's agent: records messages, answers through the channel."""
+
+    def __init__(self) -> None:
+        self.messages: list[UserMessage] = []
+
+    async def __call__(self, message: UserMessage) -> None:
+        self.messages.append(message)
+        if message.text == "knappar":
+            reply: dict[str, Any] = {"text": "Vad vill du veta mer om?", "buttons": BUTTONS}
+        else:
+            reply = {"text": f"Du frågade: {message.text}\n\nKälla: Stockholms stad"}
+        await message.output_channel.send_response(message.sender_id, reply)
+
+
+class Harness:
+    """A running channel, its stub bot and the fakes it talks to."""
+
+    def __init__(self, fake: FakeBotFramework, bot: StubBot, url: str, channel: TeamsInput):
+        self.fake = fake
+        self.bot = bot
+        self.url = url
+        self.channel = channel
+
+    async def post(
+        self, activity: Any, headers: Optional[dict[str, str]] = None, raw: Optional[bytes] = None
+    ) -> tuple[int, str]:
+        body = raw if raw is not None else json.dumps(activity).encode()
+        all_headers = {"Content-Type": "application/json", **(headers or {})}
+        async with aiohttp.ClientSession() as session:
+            async with session.post(f"{self.url}/webhook", data=body, headers=all_headers) as resp:
+                return resp.status, await resp.text()
+
+    async def post_signed(self, activity: dict[str, Any], **token_overrides: Any) -> tuple[int, str]:
+        return await self.post(activity, self.fake.auth_headers(activity, **token_overrides))
+
+
+@pytest.fixture
+def fake() -> FakeBotFramework:
+    with FakeBotFramework() as running:
+        yield running
+
+
+def make_channel(credentials: dict[str, Any], **overrides: Any) -> TeamsInput:
+    settings = settings_from_credentials(credentials, {})
+    values = {**settings.__dict__, **overrides}
+    return TeamsInput(TeamsSettings(**values))
+
+
+@pytest.fixture
+def channel_factory(fake: FakeBotFramework) -> Callable[..., TeamsInput]:
+    return lambda **overrides: make_channel(fake.credentials(), **overrides)
+
+
+@pytest_asyncio.fixture
+async def harness(fake: FakeBotFramework) -> AsyncIterator[Harness]:
+    channel = make_channel(fake.credentials())
+    bot = StubBot()
+    async with serve_input_channel(channel, bot) as url:
+        yield Harness(fake, bot, url, channel)
+
+
+# -- the happy path ---------------------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_signed_message_is_answered_with_a_tenant_token(harness: Harness) -> None:
+    fake = harness.fake
+    activity = fake.activity("Får vi teckna ett vänortsavtal med Berlin?")
+
+    status, _ = await harness.post_signed(activity)
+
+    assert status == 200
+    assert harness.url.endswith("/webhooks/msteams")
+    [message] = harness.bot.messages
+    assert message.text == "Får vi teckna ett vänortsavtal med Berlin?"
+    assert message.input_channel == CHANNEL_NAME == "msteams"
+    assert message.sender_id == activity["from"]["id"]
+    assert message.metadata["department"] is None
+    assert activity["from"]["aadObjectId"] not in json.dumps(message.metadata)
+    assert isinstance(message.output_channel, TeamsOutput)
+
+    [reply] = fake.replies
+    assert reply.conversation_id == activity["conversation"]["id"]
+    assert reply.activity["type"] == "message"
+    assert reply.text == "Du frågade: Får vi teckna ett vänortsavtal med Berlin?\n\nKälla: Stockholms stad"
+    assert reply.activity["recipient"]["id"] == activity["from"]["id"]
+    assert reply.activity["from"] == activity["recipient"]
+    assert reply.token_tenant == fake.tenant_id, "reply must carry a token from the tenant endpoint"
+
+    [token_request] = fake.token_requests
+    assert token_request.tenant == fake.tenant_id
+    assert token_request.form == {
+        "grant_type": "client_credentials",
+        "client_id": fake.app_id,
+        "client_secret": fake.app_password,
+        "scope": "https://api.botframework.com/.default",
+    }
+
+
+@pytest.mark.asyncio
+async def test_reply_token_and_keys_are_cached(harness: Harness) -> None:
+    fake = harness.fake
+    for text in ("Hej", "Hej igen"):
+        status, _ = await harness.post_signed(fake.activity(text))
+        assert status == 200
+    assert [r.text.splitlines()[0] for r in fake.replies] == ["Du frågade: Hej", "Du frågade: Hej igen"]
+    assert len(fake.token_requests) == 1
+    assert fake.metadata_fetches == 1 and fake.key_fetches == 1
+
+
+@pytest.mark.asyncio
+async def test_buttons_become_a_teams_hero_card(harness: Harness) -> None:
+    status, _ = await harness.post_signed(harness.fake.activity("knappar"))
+
+    assert status == 200
+    [reply] = harness.fake.replies
+    [card] = reply.activity["attachments"]
+    assert card["contentType"] == "application/vnd.microsoft.card.hero"
+    assert card["content"]["text"] == "Vad vill du veta mer om?"
+    payload_button, link_button = card["content"]["buttons"]
+    assert payload_button == {
+        "type": "messageBack",
+        "title": "Vänortsavtal",
+        "text": BUTTONS[0]["payload"],
+        "displayText": "Vänortsavtal",
+        "value": {"payload": BUTTONS[0]["payload"]},
+    }
+    assert link_button == {
+        "type": "openUrl", "title": "Läs riktlinjerna", "value": BUTTONS[1]["url"]
+    }
+
+
+@pytest.mark.asyncio
+async def test_mention_of_the_bot_is_removed_from_the_text(harness: Harness) -> None:
+    activity = harness.fake.activity("<at>Lotsen</at> Vad gäller för studieresor?")
+    activity["entities"] = [
+        {"type": "mention", "text": "<at>Lotsen</at>", "mentioned": activity["recipient"]}
+    ]
+    status, _ = await harness.post_signed(activity)
+    assert status == 200
+    assert harness.bot.messages[0].text == "Vad gäller för studieresor?"
+
+
+@pytest.mark.asyncio
+async def test_non_message_activities_are_acknowledged_but_not_handled(harness: Harness) -> None:
+    activity = harness.fake.activity(None, activity_type="conversationUpdate")
+    status, _ = await harness.post_signed(activity)
+    assert status == 200
+    assert harness.bot.messages == []
+
+
+# -- rejected tokens ----------------------------------------------------------
+
+ForgeHeaders = Callable[[FakeBotFramework, dict[str, Any]], dict[str, str]]
+
+REJECTED: dict[str, ForgeHeaders] = {
+    "missing header": lambda fake, act: {},
+    "not a bearer token": lambda fake, act: {"Authorization": f"Basic {fake.sign()}"},
+    "garbage token": lambda fake, act: {"Authorization": "Bearer not.a.jwt"},
+    "forged signature": lambda fake, act: fake.auth_headers(act, key=generate_rsa_key()),
+    "unknown key": lambda fake, act: fake.auth_headers(
+        act, key=generate_rsa_key(), kid="not-published"
+    ),
+    "expired": lambda fake, act: fake.auth_headers(act, expires_in=-3600),
+    "not yet valid": lambda fake, act: fake.auth_headers(
+        act, not_before=time.time() + 3600
+    ),
+    "wrong audience": lambda fake, act: fake.auth_headers(
+        act, audience="00000000-0000-0000-0000-000000000000"
+    ),
+    "wrong issuer": lambda fake, act: fake.auth_headers(
+        act, issuer="https://sts.windows.net/evil/"
+    ),
+    "serviceUrl mismatch": lambda fake, act: {
+        "Authorization": f"Bearer {fake.sign('https://smba.trafficmanager.net/emea/')}"
+    },
+    "symmetric algorithm": lambda fake, act: {
+        "Authorization": "Bearer " + jwt.encode(
+            {"aud": fake.app_id, "iss": "https://api.botframework.com", "exp": 4102444800,
+             "serviceUrl": act["serviceUrl"]},
+            "secret", algorithm="HS256", headers={"kid": fake.kid},
+        )
+    },
+}
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("case", sorted(REJECTED))
+async def test_invalid_tokens_get_401_and_never_reach_the_bot(harness: Harness, case: str) -> None:
+    activity = harness.fake.activity("Hej")
+    status, body = await harness.post(activity, REJECTED[case](harness.fake, activity))
+
+    assert status == 401, body
+    assert harness.bot.messages == []
+    assert harness.fake.replies == []
+
+
+@pytest.mark.asyncio
+async def test_key_not_endorsed_for_the_channel_gets_401(harness: Harness) -> None:
+    activity = harness.fake.activity("Hej")
+    activity["channelId"] = "skype"
+    status, _ = await harness.post_signed(activity)
+    assert status == 401
+    assert harness.bot.messages == []
+
+
+@pytest.mark.asyncio
+async def test_missing_token_with_malformed_body_is_still_401(harness: Harness) -> None:
+    status, _ = await harness.post(None, raw=b"{not json")
+    assert status == 401
+
+
+# -- malformed activities -----------------------------------------------------
+
+
+def _without(path: str) -> Callable[[dict[str, Any]], Any]:
+    def edit(activity: dict[str, Any]) -> dict[str, Any]:
+        *parents, leaf = path.split(".")
+        target = activity
+        for name in parents:
+            target = target[name]
+        del target[leaf]
+        return activity
+
+    return edit
+
+
+def _with(name: str, value: Any) -> Callable[[dict[str, Any]], Any]:
+    return lambda activity: {**activity, name: value}
+
+
+MALFORMED: dict[str, tuple[Callable[[dict[str, Any]], Any], str]] = {
+    "JSON array": (lambda activity: [activity], "JSON object"),
+    "no type": (_without("type"), "'type'"),
+    "text not a string": (_with("text", 42), "'text'"),
+    "no from.id": (_without("from.id"), "'from.id'"),
+    "from not an object": (_with("from", "29:someone"), "'from'"),
+    "no conversation.id": (_without("conversation.id"), "'conversation.id'"),
+    "no serviceUrl": (_without("serviceUrl"), "'serviceUrl'"),
+    "relative serviceUrl": (_with("serviceUrl", "/connector/"), "'serviceUrl'"),
+}
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("case", sorted(MALFORMED))
+async def test_malformed_activity_gets_400(harness: Harness, case: str) -> None:
+    edit, expected = MALFORMED[case]
+    good = harness.fake.activity("Hej")
+    status, body = await harness.post(edit(good), harness.fake.auth_headers(good))
+
+    assert status == 400
+    assert expected in body
+    assert harness.bot.messages == []
+
+
+@pytest.mark.asyncio
+async def test_body_that_is_not_json_gets_400(harness: Harness) -> None:
+    status, body = await harness.post(None, harness.fake.auth_headers(), raw=b"{not json")
+    assert status == 400
+    assert "not valid JSON" in body
+
+
+# -- keys, configuration, start-up ---------------------------------------------
+
+
+def test_construction_fetches_nothing(fake: FakeBotFramework) -> None:
+    make_channel({"app_id": "a", "app_password": "b", "tenant_id": "c",
+                  "openid_metadata_url": CLOSED_PORT_URL})
+    make_channel(fake.credentials())
+    assert fake.metadata_fetches == 0 and fake.key_fetches == 0
+
+
+@pytest.mark.asyncio
+async def test_unknown_key_id_triggers_a_key_refresh(
+    fake: FakeBotFramework, channel_factory: Callable[..., TeamsInput]
+) -> None:
+    bot = StubBot()
+    async with serve_input_channel(channel_factory(key_refresh_interval=0), bot) as url:
+        harness = Harness(fake, bot, url, None)  # type: ignore[arg-type]
+        assert (await harness.post_signed(fake.activity("Före bytet")))[0] == 200
+        fake.rotate_key()
+        assert (await harness.post_signed(fake.activity("Efter bytet")))[0] == 200
+    assert [m.text for m in bot.messages] == ["Före bytet", "Efter bytet"]
+    assert fake.key_fetches == 2
+
+
+@pytest.mark.asyncio
+async def test_unreachable_key_set_gets_503(fake: FakeBotFramework) -> None:
+    channel = make_channel({**fake.credentials(), "openid_metadata_url": CLOSED_PORT_URL})
+    bot = StubBot()
+    async with serve_input_channel(channel, bot) as url:
+        activity = fake.activity("Hej")
+        status, _ = await Harness(fake, bot, url, channel).post_signed(activity)
+    assert status == 503
+    assert bot.messages == []
+
+
+@pytest.mark.asyncio
+async def test_unconfigured_channel_answers_503(fake: FakeBotFramework) -> None:
+    channel = make_channel({**fake.credentials(), "tenant_id": ""})
+    bot = StubBot()
+    async with serve_input_channel(channel, bot) as url:
+        status, _ = await Harness(fake, bot, url, channel).post_signed(fake.activity("Hej"))
+    assert status == 503
+    assert bot.messages == []
+
+
+@pytest.mark.asyncio
+async def test_failed_token_request_sends_no_reply(fake: FakeBotFramework) -> None:
+    channel = make_channel({**fake.credentials(), "app_password": "wrong"})
+    bot = StubBot()
+    async with serve_input_channel(channel, bot) as url:
+        status, _ = await Harness(fake, bot, url, channel).post_signed(fake.activity("Hej"))
+    assert status == 200
+    assert len(bot.messages) == 1
+    assert fake.replies == []
+    assert [r.tenant for r in fake.token_requests] == [fake.tenant_id]
+
+
+@pytest.mark.asyncio
+async def test_auth_disabled_mode_is_local_only_and_loud(
+    fake: FakeBotFramework, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv(AUTH_DISABLED_ENV, "true")
+    with caplog.at_level(logging.WARNING, logger="channels.teams"):
+        channel = TeamsInput.from_credentials({"app_id": "", "app_password": "", "tenant_id": ""})
+    assert "authentication is OFF" in caplog.text
+
+    bot = StubBot()
+    async with serve_input_channel(channel, bot) as url:
+        harness = Harness(fake, bot, url, channel)
+        local_status, _ = await harness.post(fake.activity("Hej från Playground"))
+        remote = fake.activity("Hej", service_url="https://smba.trafficmanager.net/emea/")
+        remote_status, _ = await harness.post(remote)
+
+    assert (local_status, remote_status) == (200, 401)
+    assert [m.text for m in bot.messages] == ["Hej från Playground"]
+    [reply] = fake.replies
+    assert reply.authorization is None
+    assert fake.token_requests == [] and fake.metadata_fetches == 0
+
+
+def test_invalid_auth_flag_fails_at_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(AUTH_DISABLED_ENV, "kanske")
+    with pytest.raises(ValueError, match=AUTH_DISABLED_ENV):
+        TeamsInput.from_credentials({"app_id": "a", "app_password": "b", "tenant_id": "c"})
+
+
+def test_credentials_yml_with_environment_variables(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The snippet documented in docs/teams.md, loaded the way ``rasa run`` loads it."""
+    import rasa.shared.utils.io
+    from rasa.core.run import _create_single_channel
+
+    snippet = (
+        "channels.teams.TeamsInput:\n"
+        "  app_id: ${TEAMS_APP_ID}\n"
+        "  app_password: ${TEAMS_APP_PASSWORD}\n"
+        "  tenant_id: ${TEAMS_TENANT_ID}\n"
+    )
+    (tmp_path / "credentials.yml").write_text(snippet, encoding="utf-8")
+    monkeypatch.setenv("TEAMS_APP_ID", "6f1d4c2a-3b5e-4f7a-9c8d-0e1f2a3b4c5d")
+    monkeypatch.setenv("TEAMS_APP_PASSWORD", "hemligt")
+    monkeypatch.setenv("TEAMS_TENANT_ID", "stockholm.onmicrosoft.com")
+    monkeypatch.delenv(AUTH_DISABLED_ENV, raising=False)
+
+    credentials = rasa.shared.utils.io.read_config_file(str(tmp_path / "credentials.yml"))
+    [(name, entry)] = credentials.items()
+    channel = _create_single_channel(name, entry)
+
+    assert isinstance(channel, TeamsInput)
+    assert channel.url_prefix() == "msteams"
+    assert channel.settings.app_id == "6f1d4c2a-3b5e-4f7a-9c8d-0e1f2a3b4c5d"
+    assert channel.settings.token_url == (
+        "https://login.microsoftonline.com/stockholm.onmicrosoft.com/oauth2/v2.0/token"
+    )
+    assert channel.settings.openid_metadata_url == (
+        "https://login.botframework.com/v1/.well-known/openidconfiguration"
+    )
+    assert channel.settings.issuer == "https://api.botframework.com"
+    assert not channel.settings.auth_disabled

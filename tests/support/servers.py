@@ -1,0 +1,118 @@
+"""Start Lotsen's real servers (action server and Rasa) for end-to-end tests."""
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Optional
+
+import requests
+
+from tests.support.postgres import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+START_TIMEOUT = 180
+
+
+def trained_model() -> Path:
+    """The current model, trained first if its inputs changed (shared by all tests)."""
+    env_model = os.environ.get("LOTSEN_MODEL")
+    if env_model:
+        return ROOT / env_model
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "train_if_changed.py")],
+        cwd=ROOT, check=True, capture_output=True, text=True,
+    )
+    return ROOT / out.stdout.strip().splitlines()[-1]
+
+
+def wait_until(url: str, process: subprocess.Popen, log: Path, timeout: float = START_TIMEOUT) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}:\n{log.read_text()[-4000:]}")
+        try:
+            if requests.get(url, timeout=2).status_code < 500:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.5)
+    raise TimeoutError(f"{url} did not answer within {timeout} s:\n{log.read_text()[-4000:]}")
+
+
+@dataclass
+class Lotsen:
+    rasa_url: str
+    actions_url: str
+    db_url: str
+    env: dict[str, str]
+
+    def ask(self, sender: str, message: str, metadata: Optional[dict] = None) -> list[dict]:
+        payload: dict = {"sender": sender, "message": message}
+        if metadata:
+            payload["metadata"] = metadata
+        response = requests.post(f"{self.rasa_url}/webhooks/rest/webhook", json=payload, timeout=30)
+        response.raise_for_status()
+        return response.json()
+
+
+def _start(cmd: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    handle = log.open("w")
+    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT)
+
+
+def lotsen_env(db_url: str, action_port: int, extra_env: Optional[dict[str, str]] = None) -> dict[str, str]:
+    return {
+        **os.environ,
+        "LOTSEN_HASH_KEY": "test-key-0123456789abcdef",
+        "ENGAGEMENT_DB_URL": db_url,
+        "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        **(extra_env or {}),
+    }
+
+
+@contextlib.contextmanager
+def started(cmd: list[str], env: dict[str, str], log: Path, ready_url: str) -> Iterator[subprocess.Popen]:
+    """Run ``cmd`` until the block ends, once ``ready_url`` answers."""
+    process = _start(cmd, env, log)
+    try:
+        wait_until(ready_url, process, log)
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextlib.contextmanager
+def running_action_server(workdir: Path, db_url: str, extra_env: Optional[dict[str, str]] = None) -> Iterator[str]:
+    """The action server on a free port; yields its base URL."""
+    port = free_port()
+    env = lotsen_env(db_url, port, extra_env)
+    cmd = [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(port)]
+    url = f"http://127.0.0.1:{port}"
+    with started(cmd, env, workdir / "actions.log", f"{url}/health"):
+        yield url
+
+
+@contextlib.contextmanager
+def running_lotsen(workdir: Path, db_url: str, extra_env: Optional[dict[str, str]] = None) -> Iterator[Lotsen]:
+    """Run the action server and Rasa (REST + socket.io) on free ports until the block ends."""
+    model = trained_model()
+    with running_action_server(workdir, db_url, extra_env) as actions_url:
+        env = lotsen_env(db_url, int(actions_url.rsplit(":", 1)[1]), extra_env)
+        port = free_port()
+        cmd = [str(BIN / "rasa"), "run", "--model", str(model), "--port", str(port),
+               "--credentials", "credentials.yml", "--endpoints", "endpoints.yml"]
+        url = f"http://127.0.0.1:{port}"
+        with started(cmd, env, workdir / "rasa.log", f"{url}/webhooks/rest/"):
+            yield Lotsen(url, actions_url, db_url, env)
