@@ -17,6 +17,7 @@ from actions.counterparts import Gazetteer
 from actions.knowledge import KnowledgeBase, load_knowledge
 from actions.records import AsyncRecordWriter, RecordStore, create_engine, migrate
 from actions.settings import Settings, load_settings
+from sqlalchemy.engine import Engine
 
 logger = logging.getLogger(__name__)
 
@@ -30,12 +31,15 @@ class Runtime:
     writer: AsyncRecordWriter
 
 
-def build_runtime(settings: Settings) -> Runtime:
-    """Load and validate everything; raises on any broken part."""
+def build_runtime(settings: Settings, engine: Optional[Engine] = None) -> Runtime:
+    """Load and validate everything; raises on any broken part.
+
+    ``engine`` overrides the database of ``settings.db_url`` (tests).
+    """
     knowledge = load_knowledge(settings.knowledge_dir)
     presentation = Presentation.load(settings.knowledge_dir)
     gazetteer = Gazetteer.load(settings.counterparts_file)
-    engine = create_engine(settings.db_url)
+    engine = engine or create_engine(settings.db_url)
     migrate(engine)
     logger.info(
         "Lotsen actions ready: %d knowledge entries (version %s), %d counterpart names, records in %s",

@@ -139,7 +139,7 @@ def card_action(button: Mapping[str, Any]) -> Dict[str, Any]:
     """A Teams card action for one Rasa button.
 
     Payload buttons become ``messageBack``: Teams shows the title in the chat
-    and sends the payload (e.g. ``/intent{...}``) to the bot as the text.
+    and sends the payload (e.g. ``/choose_topic{...}``) to the bot as the text.
     Link buttons become ``openUrl``.
     """
     title = str(button.get("title") or button.get("payload") or "")
@@ -296,9 +296,10 @@ class TeamsInput(BotFrameworkInput):
                 "!" * 78, AUTH_DISABLED_ENV, "!" * 78,
             )
         elif self.settings.missing():
-            logger.error(
-                "Teams channel is not configured (missing %s); it answers 503 until it is.",
-                ", ".join(self.settings.missing()),
+            logger.warning(
+                "Teams channel is not configured (missing %s): /webhooks/%s/webhook "
+                "answers 503 until it is. See docs/teams.md.",
+                ", ".join(self.settings.missing()), self.name(),
             )
 
     async def _authenticate(self, request: Request) -> Optional[VerifiedToken]:

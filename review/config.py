@@ -34,7 +34,7 @@ class ConfigError(RuntimeError):
 class User:
     name: str
     role: str
-    password_hash: Optional[str] = None  # None: may only sign in through SSO
+    password_hash: Optional[str] = field(default=None, repr=False)  # None: may only sign in through SSO
 
     @property
     def is_admin(self) -> bool:
@@ -63,7 +63,7 @@ class SSOConfig:
 
 @dataclass(frozen=True)
 class ReviewConfig:
-    session_secret: str
+    session_secret: str = field(repr=False)
     users: Mapping[str, User]
     database_url: str = f"sqlite:///{DEFAULT_DB_PATH}"
     session_hours: float = 8.0

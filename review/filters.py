@@ -43,7 +43,7 @@ class Filters:
         return urlencode({k: v for k, v in params.items() if v})
 
     def describe(self) -> str:
-        """Short English-free label for file names: 2026-01-01_2026-03-31."""
+        """The period for file names: 2026-01-01_2026-03-31."""
         return f"{self.date_from.isoformat()}_{self.date_to.isoformat()}"
 
 

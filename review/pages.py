@@ -166,8 +166,9 @@ def unanswered_list(ctx: PageContext) -> Table:
         for r in records
     ]
     rows.sort(key=lambda row: row["group"])  # stable: newest first within each group
-    columns = [
-        Column("group", UNANSWERED_GROUPS[group]),
+    shown_anyway = ("reason", "topic", "department", "channel")
+    columns = [Column("group", UNANSWERED_GROUPS[group])] if group not in shown_anyway else []
+    columns += [
         Column("created_at", "Tid (UTC)"),
         Column("reason", "Orsak"),
         Column("topic", "Ämne"),

@@ -11,6 +11,7 @@ from datetime import date
 from typing import Iterator, Optional
 
 import requests
+from sanic import Sanic
 from sqlalchemy.engine import Engine
 
 from review.app import create_app
@@ -18,6 +19,8 @@ from review.clusters import Lemmatizer
 from review.config import ReviewConfig
 from tests.support.postgres import free_port
 
+# Several apps start in one process: Sanic's test mode keeps its source "touch-ups" re-runnable.
+Sanic.test_mode = True
 _names = itertools.count()
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 

@@ -61,7 +61,7 @@ const readline = require('readline');
     goto: async ({ url }) => { const r = await page.goto(url, { waitUntil: 'load' }); return r ? r.status() : null; },
     fill: async ({ selector, value }) => { await page.fill(selector, value); return null; },
     click: async ({ selector }) => { await page.click(selector); await page.waitForLoadState('load'); return null; },
-    evaluate: async ({ script, arg }) => page.evaluate(script, arg),
+    evaluate: async ({ script, arg }) => page.evaluate(new Function(`return (${script});`)(), arg),
     screenshot: async ({ path, fullPage }) => { await page.screenshot({ path, fullPage }); return path; },
     url: async () => page.url(),
     consoleErrors: async () => consoleErrors.splice(0),
@@ -185,9 +185,10 @@ def headless_page(width: int = 1280, height: int = 900) -> Iterator[Page]:
         USER_DATA_DIR=str(workdir / "profile"),
         VIEWPORT=json.dumps({"width": width, "height": height}),
     )
+    log = open(workdir / "driver.log", "w")
     process = subprocess.Popen(
         ["node", str(workdir / "driver.js")], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-        stderr=open(workdir / "driver.log", "w"), text=True, env=env, cwd=workdir,
+        stderr=log, text=True, env=env, cwd=workdir,
     )
     page = Page(process)
     try:
@@ -195,7 +196,11 @@ def headless_page(width: int = 1280, height: int = 900) -> Iterator[Page]:
         if not hello.get("ready"):
             raise BrowserError(f"Chromium did not start: {hello.get('error')}")
         yield page
+    except BrowserError as exc:
+        log.flush()
+        raise BrowserError(f"{exc}\n--- driver log ---\n{(workdir / 'driver.log').read_text()[-3000:]}") from exc
     finally:
+        log.close()
         try:
             if process.poll() is None:
                 page.call("close")

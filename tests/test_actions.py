@@ -1,0 +1,145 @@
+"""The custom actions against real rasa-sdk trackers and real databases
+(SQLite and PostgreSQL, via the ``engine`` fixture)."""
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any, Optional
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.answer_action import ActionAnswer
+from actions.clarify_action import ActionClarify
+from actions.feedback_action import ActionFeedback
+from actions.privacy import conversation_hash
+from actions.records import RecordStore
+from actions.runtime import build_runtime, set_runtime
+from actions.settings import load_settings
+
+HASH_KEY = "test-key-0123456789abcdef"
+SENDER = "29:1rawTeamsUserId"
+
+
+def make_tracker(
+    text: str, intent: str, confidence: float = 0.96, entities: Optional[list] = None,
+    ranking: Optional[list] = None, slots: Optional[dict] = None, channel: str = "rest",
+    metadata: Optional[dict] = None,
+) -> Tracker:
+    parse = {
+        "text": text, "intent": {"name": intent, "confidence": confidence}, "entities": entities or [],
+        "intent_ranking": ranking or [{"name": intent, "confidence": confidence}], "metadata": metadata or {},
+    }
+    events = [
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": text, "parse_data": parse, "input_channel": channel,
+         "metadata": {"model_id": "model-123", **(metadata or {})}},
+    ]
+    return Tracker(SENDER, slots or {}, parse, events, False, None, {}, "action_listen")
+
+
+@pytest.fixture
+def store(engine):
+    settings = load_settings({"LOTSEN_HASH_KEY": HASH_KEY, "ENGAGEMENT_DB_URL": "sqlite://"})
+    runtime = build_runtime(settings, engine)
+    set_runtime(runtime)
+    yield RecordStore(engine)
+    set_runtime(None)
+
+
+def run(action, tracker: Tracker) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, tracker, {}))
+    return dispatcher.messages, {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+def test_twinning_question_answers_no_cites_source_and_records_it(store):
+    messages, slots = run(ActionAnswer(), make_tracker(
+        "Får vi teckna ett vänortsavtal med Berlin? Ring mig på 070-123 45 67",
+        "vanortsavtal", entities=[{"entity": "counterpart", "value": "Berlin"}],
+        metadata={"department": "Kulturförvaltningen"}))
+    text = messages[0]["text"]
+    assert text.startswith("Nej")
+    assert "Källa:" in text.splitlines()[-1]
+    [record] = store.all()
+    assert record["id"] == slots["last_record_id"]
+    assert (record["topic"], record["outcome"], record["counterpart"], record["counterpart_type"]) == (
+        "vanortsavtal", "answered", "Berlin", "city")
+    assert record["conversation_id"] == conversation_hash(SENDER, HASH_KEY.encode())
+    assert SENDER not in json.dumps(record, default=str)
+    assert "070" not in record["question"] and "[telefonnummer]" in record["question"]
+    assert record["department"] == "Kulturförvaltningen"
+    assert record["principle_ids"] and record["principle_ids"][0].startswith("vanortsavtal.")
+    assert record["model_id"] == "model-123" and record["kb_version"]
+
+
+def test_capital_and_nordic_capital_tailor_the_twinning_answer(store):
+    berlin, _ = run(ActionAnswer(), make_tracker("vänort med Berlin?", "vanortsavtal",
+                                                 entities=[{"entity": "counterpart", "value": "Berlin"}]))
+    oslo, _ = run(ActionAnswer(), make_tracker("vänort med Oslo?", "vanortsavtal",
+                                               entities=[{"entity": "counterpart", "value": "Oslo"}]))
+    assert "Berlin" in berlin[0]["text"]
+    assert "Oslo" in oslo[0]["text"] and "nordisk" in oslo[0]["text"].lower()
+    assert oslo[0]["text"] != berlin[0]["text"].replace("Berlin", "Oslo")
+
+
+def test_counterpart_spelling_is_canonicalised_even_when_nlu_misses_it(store):
+    run(ActionAnswer(), make_tracker("kan vi ta emot en delegation fran copenhagen", "delegationsbesok"))
+    assert store.all()[0]["counterpart"] == "Köpenhamn"
+
+
+def test_smalltalk_and_out_of_scope_are_answered_and_recorded(store):
+    greet, _ = run(ActionAnswer(), make_tracker("Hej!", "greet"))
+    oos, _ = run(ActionAnswer(), make_tracker("Hur fyller jag i min tidrapport?", "out_of_scope"))
+    assert greet[0]["response"] == "utter_greet"
+    assert oos[0]["response"] == "utter_out_of_scope"
+    outcomes = {(r["topic"], r["outcome"]) for r in store.all()}
+    assert outcomes == {("smalltalk", "answered"), ("out_of_scope", "out_of_scope")}
+
+
+def test_unsure_nlu_asks_with_buttons_and_the_choice_completes_the_same_record(store):
+    ranking = [{"name": "nlu_fallback", "confidence": 0.5}, {"name": "bistand", "confidence": 0.41},
+               {"name": "eu_projekt", "confidence": 0.33}, {"name": "greet", "confidence": 0.1}]
+    messages, slots = run(ActionClarify(), make_tracker(
+        "pengar från sida till ett projekt i Tanzania?", "nlu_fallback", 0.5, ranking=ranking))
+    buttons = messages[0]["buttons"]
+    assert messages[0]["response"] == "utter_clarify"
+    assert [b["payload"] for b in buttons[:2]] == [
+        '/choose_topic{"topic_choice": "bistand"}', '/choose_topic{"topic_choice": "eu_projekt"}']
+    assert len(buttons) == 3  # two topics above the threshold and "Inget av dessa"
+    [record] = store.all()
+    assert (record["outcome"], record["topic"], record["counterpart"]) == ("clarification", "bistand", "Tanzania")
+
+    answer, _ = run(ActionAnswer(), make_tracker(
+        '/choose_topic{"topic_choice": "bistand"}', "choose_topic", 1.0,
+        entities=[{"entity": "topic_choice", "value": "bistand"}], slots=slots))
+    assert "Källa:" in answer[0]["text"]
+    [record] = store.all()
+    assert record["principle_ids"] and record["principle_ids"][0].startswith("bistand.")
+
+
+def test_no_usable_guess_gives_the_fallback_and_records_it(store):
+    ranking = [{"name": "nlu_fallback", "confidence": 0.5}, {"name": "natverk", "confidence": 0.12}]
+    messages, _ = run(ActionClarify(), make_tracker("asdf qwerty", "nlu_fallback", 0.5, ranking=ranking))
+    assert messages[0]["response"] == "utter_fallback"
+    assert store.all()[0]["outcome"] == "fallback"
+
+
+def test_feedback_updates_the_answered_record_instead_of_adding_one(store):
+    _, slots = run(ActionAnswer(), make_tracker("Får vi söka EU-medel?", "eu_projekt"))
+    messages, _ = run(ActionFeedback(), make_tracker(
+        '/feedback{"feedback_value": "down"}', "feedback", 1.0,
+        entities=[{"entity": "feedback_value", "value": "down"}], slots=slots))
+    assert messages[0]["response"] == "utter_feedback_down"
+    [record] = store.all()
+    assert record["feedback"] == "down"
+
+
+def test_answer_still_reaches_the_user_when_the_database_fails(store, engine, caplog):
+    engine.dispose()
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE engagement_records")
+    messages, _ = run(ActionAnswer(), make_tracker("Får vi teckna ett vänortsavtal?", "vanortsavtal"))
+    assert messages[0]["text"].startswith("Nej")
+    assert "could not store engagement record" in caplog.text
