@@ -12,7 +12,7 @@ from actions.answering import choose_entry, compose_answer
 from actions.counterparts import Counterpart
 from actions.intents import CHOOSE_TOPIC_INTENT, OUT_OF_SCOPE, topic_for_intent
 from actions.knowledge import CONVERSATIONAL_TOPICS
-from actions.recording import build_record, save_record, update_record
+from actions.recording import announce_record, build_record, save_record, update_record
 from actions.runtime import Runtime, get_runtime
 from actions.turn import Turn, read_turn
 from nlp.lemmas import lemmatize
@@ -68,6 +68,7 @@ class ActionAnswer(Action):
             runtime, turn, topic=topic, outcome=outcome, counterpart=counterpart, principle_ids=principle_ids
         )
         await save_record(runtime, record)
+        announce_record(dispatcher, turn, record.id)
         return context_slots(record.id, topic, counterpart)
 
     async def _answer_chosen_topic(
@@ -81,5 +82,6 @@ class ActionAnswer(Action):
         question = tracker.get_slot("last_question") or ""
         principle_ids = answer_topic(runtime, dispatcher, topic, turn, counterpart, question)
         record_id = tracker.get_slot("last_record_id")
-        await update_record(runtime, record_id, topic=topic, principle_ids=principle_ids)
+        await update_record(runtime, turn, record_id, topic=topic, principle_ids=principle_ids)
+        announce_record(dispatcher, turn, record_id)
         return context_slots(record_id, topic, counterpart)

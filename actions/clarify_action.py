@@ -14,7 +14,7 @@ from actions.answer_action import context_slots, find_counterpart
 from actions.intents import CHOOSE_TOPIC_INTENT, OUT_OF_SCOPE, topic_for_intent
 from actions.knowledge import CONVERSATIONAL_TOPICS
 from actions.privacy import mask_personal_data
-from actions.recording import build_record, save_record
+from actions.recording import announce_record, build_record, save_record
 from actions.runtime import Runtime, get_runtime
 from actions.turn import Turn, read_turn
 
@@ -64,6 +64,7 @@ class ActionClarify(Action):
             outcome, topic = "fallback", OUT_OF_SCOPE
         record = build_record(runtime, turn, topic=topic, outcome=outcome, counterpart=counterpart)
         await save_record(runtime, record)
+        announce_record(dispatcher, turn, record.id)
         return context_slots(record.id, topic, counterpart) + [
             SlotSet("last_question", mask_personal_data(turn.text))
         ]

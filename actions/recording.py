@@ -4,6 +4,8 @@ from __future__ import annotations
 import logging
 from typing import Any, Optional
 
+from rasa_sdk.executor import CollectingDispatcher
+
 from actions.counterparts import Counterpart
 from actions.privacy import conversation_hash, mask_personal_data
 from actions.records import EngagementRecord
@@ -18,7 +20,7 @@ def build_record(
     counterpart: Optional[Counterpart] = None, principle_ids: Optional[list[str]] = None,
 ) -> EngagementRecord:
     return EngagementRecord(
-        conversation_id=conversation_hash(turn.sender_id, runtime.settings.hash_key),
+        conversation_id=hashed_conversation(runtime, turn),
         channel=turn.channel,
         department=turn.department,
         question=mask_personal_data(turn.text),
@@ -44,12 +46,27 @@ async def save_record(runtime: Runtime, record: EngagementRecord) -> None:
         logger.exception("could not store engagement record %s (topic %s)", record.id, record.topic)
 
 
-async def update_record(runtime: Runtime, record_id: Optional[str], **values: Any) -> None:
-    """Update the record a follow-up message belongs to."""
+def hashed_conversation(runtime: Runtime, turn: Turn) -> str:
+    return conversation_hash(turn.sender_id, runtime.settings.hash_key)
+
+
+async def update_record(runtime: Runtime, turn: Turn, record_id: Optional[str], **values: Any) -> None:
+    """Update the record (of this turn's conversation) that a follow-up message belongs to."""
     if not runtime.settings.records_enabled or not record_id:
         return
     try:
-        if not await runtime.writer.update(record_id, **values):
+        if not await runtime.writer.update(record_id, hashed_conversation(runtime, turn), **values):
             logger.warning("engagement record %s to update was not found", record_id)
     except Exception:  # noqa: BLE001 - the answer must still reach the user
         logger.exception("could not update engagement record %s", record_id)
+
+
+# Channels whose client attaches feedback to a specific answer (the web widget).
+RECORD_ID_CHANNELS = ("socketio",)
+
+
+def announce_record(dispatcher: CollectingDispatcher, turn: Turn, record_id: Optional[str]) -> None:
+    """Tell a widget client which record the answer just sent belongs to, so
+    its thumbs can name it. Other channels (REST, Teams) get nothing extra."""
+    if record_id and turn.channel in RECORD_ID_CHANNELS:
+        dispatcher.utter_message(json_message={"lotsen": {"record_id": record_id}})

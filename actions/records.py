@@ -46,6 +46,7 @@ engagement_records = sa.Table(
     sa.Column("principle_ids", sa.JSON, nullable=False),
     sa.Column("outcome", sa.String(16), nullable=False),
     sa.Column("feedback", sa.String(8)),
+    sa.Column("feedback_comment", sa.Text),
     sa.Column("kb_version", sa.String(16), nullable=False),
     sa.Column("model_id", sa.String(64)),
 )
@@ -76,6 +77,7 @@ class EngagementRecord:
     counterpart_type: Optional[str] = None
     principle_ids: list[str] = field(default_factory=list)
     feedback: Optional[str] = None
+    feedback_comment: Optional[str] = None
     model_id: Optional[str] = None
     id: str = field(default_factory=new_record_id)
     created_at: datetime = field(default_factory=utcnow)
@@ -128,17 +130,20 @@ class RecordStore:
             return False
         return True
 
-    def update(self, record_id: str, **values: Any) -> bool:
-        """Update columns of one record; return whether it existed."""
+    def update(self, record_id: str, conversation_id: Optional[str] = None, **values: Any) -> bool:
+        """Update columns of one record; return whether it existed.
+
+        With ``conversation_id`` only a record of that conversation is
+        updated, so a client cannot touch another conversation's records.
+        """
         unknown = set(values) - set(engagement_records.c.keys())
         if unknown:
             raise ValueError(f"unknown columns {sorted(unknown)}")
+        statement = engagement_records.update().where(engagement_records.c.id == record_id)
+        if conversation_id is not None:
+            statement = statement.where(engagement_records.c.conversation_id == conversation_id)
         with self.engine.begin() as conn:
-            result = conn.execute(
-                engagement_records.update()
-                .where(engagement_records.c.id == record_id)
-                .values(**values)
-            )
+            result = conn.execute(statement.values(**values))
         return result.rowcount == 1
 
     def get(self, record_id: str) -> Optional[dict[str, Any]]:
@@ -171,8 +176,8 @@ class AsyncRecordWriter:
     async def insert(self, record: EngagementRecord) -> bool:
         return await self._run(self.store.insert, record)
 
-    async def update(self, record_id: str, **values: Any) -> bool:
-        return await self._run(lambda: self.store.update(record_id, **values))
+    async def update(self, record_id: str, conversation_id: Optional[str] = None, **values: Any) -> bool:
+        return await self._run(lambda: self.store.update(record_id, conversation_id, **values))
 
     async def _run(self, fn: Any, *args: Any) -> Any:
         loop = asyncio.get_running_loop()

@@ -271,7 +271,9 @@ class TeamsInput(BotFrameworkInput):
         self.settings = settings
         self.app_id = settings.app_id
         self.app_password = settings.app_password
-        keys = OpenIdKeySet(settings.openid_metadata_url, refresh_interval=settings.key_refresh_interval)
+        keys = OpenIdKeySet(
+            settings.openid_metadata_url, refresh_interval=settings.key_refresh_interval
+        )
         self.authenticator = ActivityAuthenticator(
             keys=keys,
             audience=settings.app_id,
@@ -345,7 +347,9 @@ class TeamsInput(BotFrameworkInput):
     async def receive(self, request: Request, on_new_message: OnNewMessage) -> HTTPResponse:
         """Authenticate, validate and hand one activity to the bot."""
         if not self.settings.auth_disabled and self.settings.missing():
-            return _text_response("Teams channel is not configured.", HTTPStatus.SERVICE_UNAVAILABLE)
+            return _text_response(
+                "Teams channel is not configured.", HTTPStatus.SERVICE_UNAVAILABLE
+            )
         try:
             token = await self._authenticate(request)
             activity = parse_activity(request.body)

@@ -14,7 +14,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timezone
 from functools import partial, wraps
-from typing import Any, Awaitable, Callable, Optional
+from typing import Any, Callable, Coroutine, Optional
 from urllib.parse import quote
 
 from sanic import Sanic
@@ -22,7 +22,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse, html, raw, redirect, text
 from sqlalchemy.engine import Engine
 
-from actions.records import COUNTERPART_TYPES, OUTCOMES, create_engine, engagement_records as er, migrate
+from actions.records import COUNTERPART_TYPES, OUTCOMES, create_engine, migrate
+from actions.records import engagement_records as er
 from review import audit, queries
 from review.auth import COOKIE_NAME, LoginThrottle, SessionCodec, resolve_user, sso_user, verify_password
 from review.clusters import Lemmatizer, spacy_lemmatizer
@@ -35,12 +36,13 @@ from review.suggestions import knowledge_entries, training_examples
 from review.tables import Table, to_csv
 
 logger = logging.getLogger(__name__)
-Handler = Callable[..., Awaitable[HTTPResponse]]
+Handler = Callable[..., Coroutine[Any, Any, HTTPResponse]]
 
 CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'"
 )
+CSRF_REFUSED = "Formuläret har gått ut eller saknar säkerhetstoken. Ladda om sidan och försök igen."
 RECORD_FIELDS = (
     ("created_at", "Tid (UTC)"), ("question", "Fråga"), ("topic", "Ämne"), ("intent", "Tolkad avsikt"),
     ("intent_confidence", "Säkerhet"), ("outcome", "Utfall"), ("feedback", "Återkoppling"),
@@ -183,7 +185,8 @@ def _page_handler(spec: PageSpec) -> Handler:
         views = await state.run(present, tables, user.is_admin, state.config.small_group)
         listed = next((t for t in tables if t.extra.get("records")), None)
         if listed is not None:
-            await state.run(state.audit, user, audit.LIST_UNANSWERED, None, f"{len(listed.rows)} poster, {filters.query_string()}")
+            detail = f"{len(listed.rows)} poster, {filters.query_string()}"
+            await state.run(state.audit, user, audit.LIST_UNANSWERED, None, detail)
         return _page(
             request, "page.html", title=spec.title, spec=spec, views=views, filters=filters,
             options=await state.run(_filter_options, state), query=filters.query_string(group_by=group_by),
@@ -241,7 +244,7 @@ def _record_rows(record: dict[str, Any]) -> list[tuple[str, str]]:
             value = topic_label(value)
         elif key in ("outcome", "feedback", "counterpart_type", "channel"):
             value = label(key, value) if value else ""
-        elif key == "created_at":
+        elif key == "created_at" and isinstance(value, datetime):
             value = value.strftime("%Y-%m-%d %H:%M:%S")
         elif key == "principle_ids":
             value = ", ".join(value or [])
@@ -361,7 +364,7 @@ def register_middleware(app: Sanic) -> None:
             token = token or request.headers.get("x-csrf-token")
             if not state.codec.csrf_valid(session, token):
                 logger.warning("refused POST %s without a valid CSRF token from %s", request.path, request.ip)
-                return text("Formuläret har gått ut eller saknar säkerhetstoken. Ladda om sidan och försök igen.", status=403)
+                return text(CSRF_REFUSED, status=403)
         return None
 
     @app.on_response

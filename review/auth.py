@@ -99,7 +99,9 @@ class SessionCodec:
         return _b64(hmac.new(self._key, ("csrf:" + session.nonce).encode("utf-8"), hashlib.sha256).digest())
 
     def csrf_valid(self, session: Optional[Session], token: Optional[str]) -> bool:
-        return bool(session and token) and hmac.compare_digest(self.csrf_token(session), token)
+        if session is None or not token:
+            return False
+        return hmac.compare_digest(self.csrf_token(session), token)
 
 
 class LoginThrottle:
@@ -150,7 +152,7 @@ def sso_user(config: ReviewConfig, peer_address: str, headers: Mapping[str, str]
     sso = config.sso
     if not sso.enabled or not sso.trusts(peer_address):
         return None
-    name = (headers.get(sso.header) or "").strip()
+    name = (headers.get(sso.header or "") or "").strip()
     if not name:
         return None
     known = config.users.get(name)

@@ -62,7 +62,7 @@ def _draw(fig: Figure, labels: list[str], values: list[Any], horizontal: bool) -
         ax.set_xticklabels(labels, rotation=45 if len(labels) > 6 else 0, ha="right" if len(labels) > 6 else "center")
         ax.yaxis.get_major_locator().set_params(integer=True)
     top = max(heights, default=0) or 1
-    for pos, value, height in zip(positions, values, heights):
+    for pos, value, height in zip(positions, values, heights, strict=True):
         text = str(value) if isinstance(value, Small) else f"{height:g}"
         if horizontal:
             ax.text(height + top * 0.01, pos, text, va="center", ha="left", color=TEXT_COLOUR)

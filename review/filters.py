@@ -35,10 +35,8 @@ class Filters:
         return datetime.combine(self.date_to + timedelta(days=1), time.min, tzinfo=timezone.utc)
 
     def query_string(self, **extra: str) -> str:
-        params = {
-            f.name: (getattr(self, f.name).isoformat() if isinstance(getattr(self, f.name), date) else getattr(self, f.name))
-            for f in fields(self)
-        }
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        params = {k: v.isoformat() if isinstance(v, date) else v for k, v in values.items()}
         params.update(extra)
         return urlencode({k: v for k, v in params.items() if v})
 

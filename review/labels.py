@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Optional
+from typing import Any, Mapping, Optional
 
 import yaml
 
@@ -50,13 +50,14 @@ def label(kind: str, value: Optional[str]) -> str:
     """Display name of ``value`` in the vocabulary ``kind`` (falls back to the value)."""
     if kind == "topic":
         return topic_label(value)
-    table = {
+    tables: dict[str, Mapping[Any, str]] = {
         "outcome": OUTCOME_LABELS,
         "feedback": FEEDBACK_LABELS,
         "counterpart_type": COUNTERPART_TYPE_LABELS,
         "reason": REASON_LABELS,
         "channel": CHANNEL_LABELS,
-    }.get(kind, {})
+    }
+    table = tables.get(kind, {})
     if value in table:
         return table[value]
     return value if value else "(saknas)"

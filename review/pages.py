@@ -72,7 +72,10 @@ def weekly(ctx: PageContext) -> Table:
     rows = []
     for monday in mondays(ctx.filters.date_from, ctx.filters.date_to):
         year, week, _ = monday.isocalendar()
-        rows.append({"week": f"{year} v. {week}", "monday": monday.isoformat(), "short": f"v{week}", "count": found.get(monday, 0)})
+        rows.append({
+            "week": f"{year} v. {week}", "monday": monday.isoformat(), "short": f"v{week}",
+            "count": found.get(monday, 0),
+        })
     columns = [Column("week", "Vecka"), Column("monday", "Måndag"), COUNT]
     return Table("per_vecka", "Frågor per vecka", columns, rows, chart=Chart("short", "count", kind="column"))
 
@@ -83,7 +86,8 @@ def key_figures(ctx: PageContext) -> Table:
     figures = [
         ("Frågor", total),
         ("Besvarade", queries.total(conn, f, er.c.outcome == "answered")),
-        ("Obesvarade (kunde inte svara, osäker tolkning eller tumme ned)", queries.total(conn, f, queries.unanswered(low))),
+        ("Obesvarade (kunde inte svara, osäker tolkning eller tumme ned)",
+         queries.total(conn, f, queries.unanswered(low))),
         ("Tumme upp", queries.total(conn, f, er.c.feedback == "up")),
         ("Tumme ned", queries.total(conn, f, er.c.feedback == "down")),
         ("Samtal", conn.execute(
@@ -191,15 +195,15 @@ def engagements(ctx: PageContext) -> list[Table]:
     has_counterpart = er.c.counterpart.is_not(None)
     topics: dict[str, list[tuple[str, int]]] = {}
     for counterpart, topic, n in queries.counts_by_pair(conn, f, er.c.counterpart, er.c.topic, has_counterpart):
-        topics.setdefault(counterpart, []).append((topic_label(topic), n))
+        topics.setdefault(str(counterpart), []).append((topic_label(topic), n))
     assessments = assessment_counts(conn, f)
     rows = []
     counted = queries.counts_by_pair(conn, f, er.c.counterpart, er.c.counterpart_type, has_counterpart)
     for counterpart, ctype, n in sorted(counted, key=lambda t: (-t[2], t[0])):
         row = {"label": counterpart, "type": label("counterpart_type", ctype), "count": n,
-               "topics": topics.get(counterpart, [])}
+               "topics": topics.get(str(counterpart), [])}
         if assessments is not None:
-            row["assessments"] = assessments.get(counterpart, [])
+            row["assessments"] = assessments.get(str(counterpart), [])
         rows.append(row)
     columns = [Column("label", "Motpart"), Column("type", "Typ"), COUNT, Column("topics", "Ämnen", "pairs")]
     if assessments is not None:

@@ -16,7 +16,8 @@ from typing import Optional
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from actions.records import create_engine, engagement_records as er, migrate, utcnow
+from actions.records import create_engine, migrate, utcnow
+from actions.records import engagement_records as er
 from review import audit
 from review.config import ConfigError, config_path, load_config
 from review.queries import MASKED_QUESTION
@@ -43,7 +44,9 @@ def purge(
     audit_cutoff = now - timedelta(days=audit_days)
     with engine.begin() as conn:
         if dry_run:
-            masked = conn.execute(sa.select(sa.func.count()).select_from(er).where(*_old_questions(question_cutoff))).scalar_one()
+            masked = conn.execute(
+                sa.select(sa.func.count()).select_from(er).where(*_old_questions(question_cutoff))
+            ).scalar_one()
             deleted = conn.execute(
                 sa.select(sa.func.count()).select_from(audit.audit_log).where(audit.audit_log.c.at < audit_cutoff)
             ).scalar_one()

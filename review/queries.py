@@ -115,7 +115,10 @@ def counts_by(
 def counts_by_week(conn: Connection, f: Filters, *extra: ColumnElement) -> list[tuple[date, int]]:
     """(Monday, count) for every week that has records, oldest first."""
     week = week_start(er.c.created_at)
-    stmt = sa.select(week.label("week"), sa.func.count().label("n")).where(*where(f), *extra).group_by(week).order_by(week)
+    stmt = (
+        sa.select(week.label("week"), sa.func.count().label("n"))
+        .where(*where(f), *extra).group_by(week).order_by(week)
+    )
     return [(as_date(row.week), row.n) for row in conn.execute(stmt)]
 
 

@@ -34,7 +34,8 @@ _Dumper.add_representer(_Literal, _literal)
 
 def _dump(data: Any, header: str) -> str:
     body = yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
-    return f"# {header}\n# Förslag från Lotsens granskningsvy {date.today().isoformat()}. Granska innan ni klistrar in.\n{body}"
+    made = f"# Förslag från Lotsens granskningsvy {date.today().isoformat()}. Granska innan ni klistrar in."
+    return f"# {header}\n{made}\n{body}"
 
 
 def suggested_intent(record: Mapping[str, Any]) -> str:

@@ -143,3 +143,31 @@ def test_answer_still_reaches_the_user_when_the_database_fails(store, engine, ca
     messages, _ = run(ActionAnswer(), make_tracker("Får vi teckna ett vänortsavtal?", "vanortsavtal"))
     assert messages[0]["text"].startswith("Nej")
     assert "could not store engagement record" in caplog.text
+
+
+def test_feedback_names_its_record_carries_a_masked_comment_and_stays_in_its_conversation(store):
+    _, first = run(ActionAnswer(), make_tracker("Får vi söka EU-medel?", "eu_projekt"))
+    _, second = run(ActionAnswer(), make_tracker("Får vi gå med i C40?", "natverk"))
+    payload = [{"entity": "feedback_value", "value": "down"},
+               {"entity": "record_id", "value": first["last_record_id"]},
+               {"entity": "feedback_comment", "value": "Fel svar, mejla mig på a.b@stockholm.se"}]
+    run(ActionFeedback(), make_tracker("/feedback{...}", "feedback", 1.0, entities=payload, slots=second))
+    rows = {r["id"]: r for r in store.all()}
+    assert rows[first["last_record_id"]]["feedback"] == "down"
+    assert rows[first["last_record_id"]]["feedback_comment"] == "Fel svar, mejla mig på [e-post]"
+    assert rows[second["last_record_id"]]["feedback"] is None
+
+    other = make_tracker("/feedback{...}", "feedback", 1.0, entities=payload[:2])
+    other.sender_id = "someone-else"
+    run(ActionFeedback(), other)
+    assert store.get(first["last_record_id"])["feedback"] == "down"  # untouched by another conversation
+    store.update(first["last_record_id"], feedback=None)
+    run(ActionFeedback(), other)
+    assert store.get(first["last_record_id"])["feedback"] is None
+
+
+def test_widget_answers_name_their_record_and_rest_answers_do_not(store):
+    widget, slots = run(ActionAnswer(), make_tracker("Får vi söka EU-medel?", "eu_projekt", channel="socketio"))
+    rest, _ = run(ActionAnswer(), make_tracker("Får vi söka EU-medel?", "eu_projekt", channel="rest"))
+    assert widget[-1]["custom"] == {"lotsen": {"record_id": slots["last_record_id"]}}
+    assert all(not m.get("custom") for m in rest)

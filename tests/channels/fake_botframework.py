@@ -240,7 +240,9 @@ class FakeBotFramework:
         signing_key = key or self._keys[kid]
         return jwt.encode(claims, signing_key, algorithm="RS256", headers={"kid": kid})
 
-    def auth_headers(self, activity: Optional[dict[str, Any]] = None, **overrides: Any) -> dict[str, str]:
+    def auth_headers(
+        self, activity: Optional[dict[str, Any]] = None, **overrides: Any
+    ) -> dict[str, str]:
         """``Authorization`` header for ``activity`` (its serviceUrl goes into the token)."""
         service_url = (activity or {}).get("serviceUrl") or self.service_url
         return {"Authorization": f"Bearer {self.sign(service_url, **overrides)}"}

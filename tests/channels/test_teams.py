@@ -72,7 +72,9 @@ class Harness:
             async with session.post(f"{self.url}/webhook", data=body, headers=all_headers) as resp:
                 return resp.status, await resp.text()
 
-    async def post_signed(self, activity: dict[str, Any], **token_overrides: Any) -> tuple[int, str]:
+    async def post_signed(
+        self, activity: dict[str, Any], **token_overrides: Any
+    ) -> tuple[int, str]:
         return await self.post(activity, self.fake.auth_headers(activity, **token_overrides))
 
 
@@ -86,11 +88,6 @@ def make_channel(credentials: dict[str, Any], **overrides: Any) -> TeamsInput:
     settings = settings_from_credentials(credentials, {})
     values = {**settings.__dict__, **overrides}
     return TeamsInput(TeamsSettings(**values))
-
-
-@pytest.fixture
-def channel_factory(fake: FakeBotFramework) -> Callable[..., TeamsInput]:
-    return lambda **overrides: make_channel(fake.credentials(), **overrides)
 
 
 @pytest_asyncio.fixture
@@ -124,7 +121,9 @@ async def test_signed_message_is_answered_with_a_tenant_token(harness: Harness) 
     [reply] = fake.replies
     assert reply.conversation_id == activity["conversation"]["id"]
     assert reply.activity["type"] == "message"
-    assert reply.text == "Du frågade: Får vi teckna ett vänortsavtal med Berlin?\n\nKälla: Stockholms stad"
+    assert reply.text == (
+        "Du frågade: Får vi teckna ett vänortsavtal med Berlin?\n\nKälla: Stockholms stad"
+    ), "one Teams message per bot response, paragraphs kept"
     assert reply.activity["recipient"]["id"] == activity["from"]["id"]
     assert reply.activity["from"] == activity["recipient"]
     assert reply.token_tenant == fake.tenant_id, "reply must carry a token from the tenant endpoint"
@@ -145,7 +144,8 @@ async def test_reply_token_and_keys_are_cached(harness: Harness) -> None:
     for text in ("Hej", "Hej igen"):
         status, _ = await harness.post_signed(fake.activity(text))
         assert status == 200
-    assert [r.text.splitlines()[0] for r in fake.replies] == ["Du frågade: Hej", "Du frågade: Hej igen"]
+    first_lines = [reply.text.splitlines()[0] for reply in fake.replies]
+    assert first_lines == ["Du frågade: Hej", "Du frågade: Hej igen"]
     assert len(fake.token_requests) == 1
     assert fake.metadata_fetches == 1 and fake.key_fetches == 1
 
@@ -313,12 +313,11 @@ def test_construction_fetches_nothing(fake: FakeBotFramework) -> None:
 
 
 @pytest.mark.asyncio
-async def test_unknown_key_id_triggers_a_key_refresh(
-    fake: FakeBotFramework, channel_factory: Callable[..., TeamsInput]
-) -> None:
+async def test_unknown_key_id_triggers_a_key_refresh(fake: FakeBotFramework) -> None:
+    channel = make_channel(fake.credentials(), key_refresh_interval=0)
     bot = StubBot()
-    async with serve_input_channel(channel_factory(key_refresh_interval=0), bot) as url:
-        harness = Harness(fake, bot, url, None)  # type: ignore[arg-type]
+    async with serve_input_channel(channel, bot) as url:
+        harness = Harness(fake, bot, url, channel)
         assert (await harness.post_signed(fake.activity("Före bytet")))[0] == 200
         fake.rotate_key()
         assert (await harness.post_signed(fake.activity("Efter bytet")))[0] == 200

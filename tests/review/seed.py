@@ -60,7 +60,7 @@ def seed_records() -> list[EngagementRecord]:
     days_a = ["2026-01-05", "2026-01-06", "2026-01-07", "2026-03-16", "2026-03-17", "2026-03-18"]
     records = [
         record(d, q, "vanortsavtal", counterpart="Berlin", ctype="city", feedback="up" if i < 2 else None)
-        for i, (d, q) in enumerate(zip(days_a, BERLIN_TWINNING))
+        for i, (d, q) in enumerate(zip(days_a, BERLIN_TWINNING, strict=True))
     ]
     records += [
         record("2026-02-02", "Har Stockholm några vänorter i Tyskland?", "vanortsavtal",

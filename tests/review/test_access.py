@@ -24,7 +24,8 @@ SINGLE_QUESTION = "Ska vi gå med i Eurocities?"  # a group of one
 
 def record_id(live: LiveApp, question: str) -> str:
     with live.engine.connect() as conn:
-        return conn.execute(sa.text("SELECT id FROM engagement_records WHERE question = :q"), {"q": question}).scalar_one()
+        query = sa.text("SELECT id FROM engagement_records WHERE question = :q")
+        return conn.execute(query, {"q": question}).scalar_one()
 
 
 def audit_rows(live: LiveApp) -> list[dict]:
@@ -115,7 +116,8 @@ def test_posts_without_a_valid_csrf_token_are_refused(live: LiveApp) -> None:
     assert admin.get(f"{live.url}/oversikt", allow_redirects=False, timeout=10).status_code == 200
     page = admin.get(f"{live.url}/oversikt", timeout=10).text
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    assert admin.post(f"{live.url}/logga-ut", data={"csrf_token": token}, allow_redirects=False, timeout=10).status_code == 302
+    logout = admin.post(f"{live.url}/logga-ut", data={"csrf_token": token}, allow_redirects=False, timeout=10)
+    assert logout.status_code == 302
     assert admin.get(f"{live.url}/oversikt", allow_redirects=False, timeout=10).status_code == 302
 
 
@@ -155,7 +157,8 @@ def test_session_cookie_flags_and_tampering(live: LiveApp) -> None:
 
 def test_login_redirect_stays_on_this_site(live: LiveApp) -> None:
     session = requests.Session()
-    token = re.search(r'name="csrf_token" value="([^"]+)"', session.get(f"{live.url}/logga-in", timeout=10).text).group(1)
+    form = session.get(f"{live.url}/logga-in", timeout=10).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
     response = session.post(
         f"{live.url}/logga-in",
         data={"username": "vera", "password": PASSWORDS["vera"], "csrf_token": token, "nasta": "//evil.example/"},

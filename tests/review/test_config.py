@@ -19,7 +19,8 @@ USERS = {"anna": {"role": "admin", "password_hash": "$argon2id$placeholder"}}
     ({"session_secret": SECRET}, "nobody could sign in"),
     ({"session_secret": SECRET, "users": {"anna": {"role": "owner"}}}, "role"),
     ({"session_secret": SECRET, "users": USERS, "sso": {"header": "X-Remote-User"}}, "trusted_proxies"),
-    ({"session_secret": SECRET, "users": USERS, "sso": {"header": "X", "trusted_proxies": ["nonsense"]}}, "trusted_proxies"),
+    ({"session_secret": SECRET, "users": USERS, "sso": {"header": "X", "trusted_proxies": ["nonsense"]}},
+     "trusted_proxies"),
     ({"session_secret": SECRET, "users": USERS, "retention": {"question_days": 0}}, "retention"),
 ])
 def test_unusable_configuration_is_refused(data: dict, message: str) -> None:
@@ -46,7 +47,7 @@ def test_dev_config_has_a_secret_and_hashed_passwords(tmp_path: Path) -> None:
     assert verify_password(config.users["admin"], passwords["admin"])
     assert not verify_password(config.users["admin"], passwords["granskare"])
     assert not verify_password(None, "anything")
-    assert yaml.safe_load(raw)["session_secret"] != parse_config({"users": USERS}, env={"LOTSEN_REVIEW_SECRET": SECRET}).session_secret
+    assert len(yaml.safe_load(raw)["session_secret"]) >= 48
 
 
 def test_session_cookies_expire_and_csrf_tokens_are_bound_to_the_session() -> None:

@@ -10,7 +10,8 @@ import sqlalchemy as sa
 import yaml
 from sqlalchemy.engine import Engine
 
-from actions.records import RecordStore, create_engine, engagement_records as er, migrate, utcnow
+from actions.records import RecordStore, create_engine, migrate, utcnow
+from actions.records import engagement_records as er
 from review import audit
 from review.purge import purge
 from review.queries import MASKED_QUESTION
@@ -31,7 +32,8 @@ def seed_ages(engine: Engine, now: datetime) -> dict[str, str]:
     store = RecordStore(engine)
     ids = {}
     for i, (name, age) in enumerate(ages.items()):
-        rec = record("2026-01-01", f"Fråga {name}: får vi resa till Berlin?", "studieresa", counterpart="Berlin", ctype="city")
+        rec = record("2026-01-01", f"Fråga {name}: får vi resa till Berlin?", "studieresa",
+                     counterpart="Berlin", ctype="city")
         rec.created_at = now - age
         rec.conversation_id = f"conv-{i}"
         store.insert(rec)

@@ -11,9 +11,20 @@ from review.filters import Filters, parse_filters, period
 from review.tables import Small, for_role, to_csv
 from tests.review.conftest import make_config
 from tests.review.seed import (
-    BERLIN_TWINNING, EU_PROJECTS, EXPECTED_CHANNELS, EXPECTED_CLUSTER_SIZES, EXPECTED_COUNTERPARTS,
-    EXPECTED_DEPARTMENTS, EXPECTED_FEEDBACK, EXPECTED_OUTCOMES, EXPECTED_REASONS, EXPECTED_TOPICS,
-    EXPECTED_TOTAL, EXPECTED_WEEKS, MONDAYS, PERIOD,
+    BERLIN_TWINNING,
+    EU_PROJECTS,
+    EXPECTED_CHANNELS,
+    EXPECTED_CLUSTER_SIZES,
+    EXPECTED_COUNTERPARTS,
+    EXPECTED_DEPARTMENTS,
+    EXPECTED_FEEDBACK,
+    EXPECTED_OUTCOMES,
+    EXPECTED_REASONS,
+    EXPECTED_TOPICS,
+    EXPECTED_TOTAL,
+    EXPECTED_WEEKS,
+    MONDAYS,
+    PERIOD,
 )
 
 F = period(*PERIOD)
@@ -46,12 +57,15 @@ def test_period_bounds_include_both_days(seeded: Engine) -> None:
 
 
 def test_filters_narrow_every_query(seeded: Engine) -> None:
-    args = {"date_from": "2026-01-05", "date_to": "2026-03-29", "department": "Kulturförvaltningen", "outcome": "answered"}
+    args = {
+        "date_from": "2026-01-05", "date_to": "2026-03-29", "department": "Kulturförvaltningen", "outcome": "answered",
+    }
     f = parse_filters(args)
     with seeded.connect() as conn:
         assert queries.total(conn, f) == 8
         assert dict(queries.counts_by(conn, f, er.c.topic)) == {"vanortsavtal": 8}
-        assert dict(queries.counts_by(conn, parse_filters({**args, "channel": "teams"}), er.c.topic)) == {"vanortsavtal": 2}
+        teams = parse_filters({**args, "channel": "teams"})
+        assert dict(queries.counts_by(conn, teams, er.c.topic)) == {"vanortsavtal": 2}
         ctype = parse_filters({"date_from": "2026-01-05", "date_to": "2026-03-29", "counterpart_type": "city"})
         assert queries.total(conn, ctype) == 11
 
@@ -133,7 +147,8 @@ def test_engagements_page_counts_counterparts_and_reads_assessments_when_present
     assert {r["label"]: r["count"] for r in counterparts.rows} == EXPECTED_COUNTERPARTS
     assert counterparts.rows[0]["topics"] == [("Vänortsavtal", 8)]
     assert {r["value"]: r["count"] for r in types.rows} == {"city": 11, "country": 1, "organisation": 1}
-    assert {r["value"]: r["count"] for r in kinds.rows} == {"vanortsavtal": 8, "studieresa": 3, "bistand": 1, "natverk": 1}
+    expected_kinds = {"vanortsavtal": 8, "studieresa": 3, "bistand": 1, "natverk": 1}
+    assert {r["value"]: r["count"] for r in kinds.rows} == expected_kinds
     assert "assessments" not in [c.key for c in counterparts.columns]
 
     assessments = sa.Table(

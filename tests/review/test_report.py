@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 from actions.records import create_engine, migrate
 from review.config import ReviewConfig
 from review.report import write_report
-from tests.review.seed import BERLIN_TWINNING, EXPECTED_TOTAL, FALLBACKS, PERIOD, seed
+from tests.review.seed import EXPECTED_TOTAL, FALLBACKS, PERIOD, seed
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,7 +25,8 @@ def row_after(html: str, label: str) -> list[str]:
     """The cells of the first table row whose first cell is ``label``."""
     match = re.search(rf"<tr><td class=\"text\">{re.escape(label)}</td>(.*?)</tr>", html, re.S)
     assert match, label
-    return [htmllib.unescape(re.sub(r"<[^>]+>", "", cell)).replace("\u00a0", " ") for cell in re.findall(r"<td[^>]*>(.*?)</td>", match.group(1), re.S)]
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", match.group(1), re.S)
+    return [htmllib.unescape(re.sub(r"<[^>]+>", "", cell)).replace("\u00a0", " ") for cell in cells]
 
 
 def check_report(html_path: Path, zip_path: Path) -> None:
@@ -42,8 +43,10 @@ def check_report(html_path: Path, zip_path: Path) -> None:
         assert question not in html
     with zipfile.ZipFile(zip_path) as bundle:
         names = set(bundle.namelist())
-        assert {"oversikt-amnen.csv", "oversikt-per_vecka.csv", "vanliga-fragor-grupper.csv",
-                "obesvarade-grupperade_reason.csv", "obesvarade-grupperade_topic.csv", "motparter-motparter.csv"} <= names
+        assert {
+            "oversikt-amnen.csv", "oversikt-per_vecka.csv", "vanliga-fragor-grupper.csv", "motparter-motparter.csv",
+            "obesvarade-grupperade_reason.csv", "obesvarade-grupperade_topic.csv",
+        } <= names
         raw = bundle.read("oversikt-amnen.csv")
         assert raw.startswith("\ufeff".encode("utf-8"))
         rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
@@ -80,7 +83,8 @@ def test_make_report_writes_the_files(password_hashes, tmp_path: Path) -> None:
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    check_report(out / "lotsen-rapport-2026-01-05_2026-03-29.html", out / "lotsen-rapport-2026-01-05_2026-03-29-csv.zip")
+    stem = out / "lotsen-rapport-2026-01-05_2026-03-29"
+    check_report(stem.with_suffix(".html"), out / f"{stem.name}-csv.zip")
     usage = subprocess.run(["make", "-f", "mk/review.mk", "report", "VENV=.venv"], cwd=ROOT, env=env,
                            capture_output=True, text=True, timeout=60)
     assert usage.returncode != 0 and "usage: make report" in usage.stderr

@@ -79,7 +79,10 @@ const readline = require('readline');
     }
   }
   process.exit(0);
-})().catch((err) => { process.stdout.write(JSON.stringify({ ready: false, error: String(err && err.stack || err) }) + '\n'); process.exit(1); });
+})().catch((err) => {
+  process.stdout.write(JSON.stringify({ ready: false, error: String(err && err.stack || err) }) + '\n');
+  process.exit(1);
+});
 """
 
 
