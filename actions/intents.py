@@ -12,6 +12,7 @@ OUT_OF_SCOPE = "out_of_scope"
 FALLBACK_INTENT = "nlu_fallback"
 CHOOSE_TOPIC_INTENT = "choose_topic"
 FEEDBACK_INTENT = "feedback"
+FOLLOWUP_COUNTERPART_INTENT = "followup_counterpart"
 
 
 def topic_for_intent(intent: Optional[str], topics: tuple[str, ...]) -> Optional[str]:

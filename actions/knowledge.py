@@ -19,7 +19,8 @@ KINDS = ("strategy", "administration_view", "public_fact")
 TAGS = ("capital", "nordic_capital", "eu_member", "nordic", "city", "country", "organisation")
 # Topics answered from domain.yml responses rather than from principle entries.
 CONVERSATIONAL_TOPICS = ("smalltalk", "out_of_scope")
-SPECIAL_FILES = ("sources.yml", "topic-labels.yml", "topics.yml", "presentation.yml")
+# Files in knowledge/ that are not topic files (each read by its own loader).
+SPECIAL_FILES = ("sources.yml", "topic-labels.yml", "topics.yml", "presentation.yml", "assessment.yml")
 
 
 class KnowledgeError(ValueError):

@@ -51,6 +51,26 @@ engagement_records = sa.Table(
     sa.Column("model_id", sa.String(64)),
 )
 
+# The guided assessment of a case (decision guidance), one per engagement
+# record at most: the record of the question that started it.
+engagement_assessments = sa.Table(
+    "engagement_assessments",
+    metadata,
+    sa.Column("record_id", sa.String(36), sa.ForeignKey("engagement_records.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("engagement_type", sa.String(32), nullable=False),
+    sa.Column("counterpart", sa.String(200)),
+    sa.Column("purpose", sa.Text),
+    sa.Column("directions", sa.JSON, nullable=False),
+    sa.Column("operation", sa.Text),
+    sa.Column("department", sa.String(200)),
+    sa.Column("planned_date", sa.String(10)),
+    sa.Column("financing", sa.String(16)),
+    sa.Column("verdict", sa.String(20)),
+    sa.Column("completed", sa.Boolean, nullable=False),
+)
+
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
@@ -146,6 +166,23 @@ class RecordStore:
             result = conn.execute(statement.values(**values))
         return result.rowcount == 1
 
+    def save_assessment(self, record_id: str, **values: Any) -> None:
+        """Insert or replace the assessment of one record (idempotent)."""
+        row = {"record_id": record_id, "updated_at": utcnow(), "directions": [], "completed": False, **values}
+        unknown = set(row) - set(engagement_assessments.c.keys())
+        if unknown:
+            raise ValueError(f"unknown columns {sorted(unknown)}")
+        with self.engine.begin() as conn:
+            conn.execute(engagement_assessments.delete().where(engagement_assessments.c.record_id == record_id))
+            conn.execute(engagement_assessments.insert().values(**row))
+
+    def get_assessment(self, record_id: str) -> Optional[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(engagement_assessments).where(engagement_assessments.c.record_id == record_id)
+            ).mappings().first()
+        return dict(row) if row else None
+
     def get(self, record_id: str) -> Optional[dict[str, Any]]:
         with self.engine.connect() as conn:
             row = conn.execute(
@@ -178,6 +215,9 @@ class AsyncRecordWriter:
 
     async def update(self, record_id: str, conversation_id: Optional[str] = None, **values: Any) -> bool:
         return await self._run(lambda: self.store.update(record_id, conversation_id, **values))
+
+    async def save_assessment(self, record_id: str, **values: Any) -> None:
+        await self._run(lambda: self.store.save_assessment(record_id, **values))
 
     async def _run(self, fn: Any, *args: Any) -> Any:
         loop = asyncio.get_running_loop()

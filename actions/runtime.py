@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from actions.answering import Presentation
+from actions.assessment import AssessmentGuide
 from actions.counterparts import Gazetteer
 from actions.knowledge import KnowledgeBase, load_knowledge
 from actions.records import AsyncRecordWriter, RecordStore, create_engine, migrate
@@ -29,6 +30,7 @@ class Runtime:
     presentation: Presentation
     gazetteer: Gazetteer
     writer: AsyncRecordWriter
+    guide: AssessmentGuide
 
 
 def build_runtime(settings: Settings, engine: Optional[Engine] = None) -> Runtime:
@@ -38,6 +40,7 @@ def build_runtime(settings: Settings, engine: Optional[Engine] = None) -> Runtim
     """
     knowledge = load_knowledge(settings.knowledge_dir)
     presentation = Presentation.load(settings.knowledge_dir)
+    guide = AssessmentGuide.load(settings.knowledge_dir, knowledge)
     gazetteer = Gazetteer.load(settings.counterparts_file)
     engine = engine or create_engine(settings.db_url)
     migrate(engine)
@@ -45,7 +48,7 @@ def build_runtime(settings: Settings, engine: Optional[Engine] = None) -> Runtim
         "Lotsen actions ready: %d knowledge entries (version %s), %d counterpart names, records in %s",
         len(knowledge.entries), knowledge.version, len(gazetteer), engine.url.render_as_string(hide_password=True),
     )
-    return Runtime(settings, knowledge, presentation, gazetteer, AsyncRecordWriter(RecordStore(engine)))
+    return Runtime(settings, knowledge, presentation, gazetteer, AsyncRecordWriter(RecordStore(engine)), guide)
 
 
 _runtime: Optional[Runtime] = None

@@ -46,6 +46,7 @@ CSRF_REFUSED = "Formuläret har gått ut eller saknar säkerhetstoken. Ladda om 
 RECORD_FIELDS = (
     ("created_at", "Tid (UTC)"), ("question", "Fråga"), ("topic", "Ämne"), ("intent", "Tolkad avsikt"),
     ("intent_confidence", "Säkerhet"), ("outcome", "Utfall"), ("feedback", "Återkoppling"),
+    ("feedback_comment", "Kommentar till återkopplingen"),
     ("counterpart", "Motpart"), ("counterpart_type", "Typ av motpart"), ("principle_ids", "Principer"),
     ("department", "Förvaltning"), ("channel", "Kanal"), ("conversation_id", "Samtal (pseudonym)"),
     ("kb_version", "Kunskapsbasens version"), ("model_id", "Modell"), ("id", "Post-id"),

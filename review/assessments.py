@@ -1,35 +1,44 @@
-"""Decision-guidance assessments, read only when their table exists.
+"""Decision-guidance assessments (``engagement_assessments``), read when the table exists.
 
-The assistant does not write assessments yet. When it does, a table
-``engagement_assessments`` with at least the columns ``counterpart`` and
-``assessment`` (and optionally ``created_at``) is counted per counterpart on
-the engagements page; until then the page shows counterparts only.
+Each assessment belongs to the engagement record of the question that
+started it (``record_id``), so it is joined to that record and the page's
+filters apply to it as to everything else. A database without the table (or
+with an older shape of it) simply has no assessments to show.
 """
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Optional
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from actions.records import engagement_records as er
 from review.filters import Filters
+from review.queries import where
 
 TABLE = "engagement_assessments"
+REQUIRED_COLUMNS = {"record_id", "engagement_type", "counterpart", "verdict"}
 
 
-def assessment_counts(conn: Connection, f: Filters) -> Optional[dict[str, list[tuple[str, int]]]]:
-    """{counterpart: [(assessment, count), ...]}, or None when there are no assessments to read."""
+def assessments_table(conn: Connection) -> Optional[sa.Table]:
     if not sa.inspect(conn).has_table(TABLE):
         return None
     table = sa.Table(TABLE, sa.MetaData(), autoload_with=conn)
-    if not {"counterpart", "assessment"} <= set(table.c.keys()):
+    return table if REQUIRED_COLUMNS <= set(table.c.keys()) else None
+
+
+def assessment_counts(conn: Connection, f: Filters, *columns: str) -> Optional[list[tuple]]:
+    """Counts of assessments per value of ``columns`` (biggest first), or None without the table."""
+    table = assessments_table(conn)
+    if table is None:
         return None
+    grouped = [table.c[name] for name in columns]
     n = sa.func.count().label("n")
-    stmt = sa.select(table.c.counterpart, table.c.assessment, n).group_by(table.c.counterpart, table.c.assessment)
-    if "created_at" in table.c:
-        stmt = stmt.where(table.c.created_at >= f.start, table.c.created_at < f.end)
-    result: dict[str, list[tuple[str, int]]] = defaultdict(list)
-    for row in conn.execute(stmt.order_by(table.c.counterpart, n.desc(), table.c.assessment)):
-        result[row.counterpart].append((row.assessment, row.n))
-    return dict(result)
+    stmt = (
+        sa.select(*grouped, n)
+        .select_from(table.join(er, er.c.id == table.c.record_id))
+        .where(*where(f))
+        .group_by(*grouped)
+        .order_by(n.desc(), *grouped)
+    )
+    return [tuple(row) for row in conn.execute(stmt)]

@@ -10,6 +10,7 @@ import yaml
 from actions.settings import PROJECT_ROOT
 
 TOPIC_LABELS_FILE = PROJECT_ROOT / "knowledge" / "topic-labels.yml"
+ASSESSMENT_FILE = PROJECT_ROOT / "knowledge" / "assessment.yml"
 
 # Topics that are a kind of international engagement (the "engagement type" filter).
 ENGAGEMENT_TOPICS = (
@@ -42,6 +43,15 @@ def topic_labels(path: Path = TOPIC_LABELS_FILE) -> dict[str, str]:
     return {str(k): str(v) for k, v in (data.get("labels") or {}).items()}
 
 
+@lru_cache(maxsize=4)
+def assessment_labels(path: Path = ASSESSMENT_FILE) -> dict[str, dict[str, str]]:
+    """Names of engagement types and verdicts from the decision guidance's knowledge file."""
+    data = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}) if path.exists() else {}
+    types = {str(k): str(v.get("label", k)) for k, v in (data.get("engagement_types") or {}).items()}
+    verdicts = {str(k): str(v) for k, v in (data.get("verdicts") or {}).items()}
+    return {"engagement_type": types, "verdict": verdicts}
+
+
 def topic_label(topic: Optional[str]) -> str:
     return topic_labels().get(topic or "", topic or "(saknas)")
 
@@ -50,6 +60,9 @@ def label(kind: str, value: Optional[str]) -> str:
     """Display name of ``value`` in the vocabulary ``kind`` (falls back to the value)."""
     if kind == "topic":
         return topic_label(value)
+    if kind in ("engagement_type", "verdict"):
+        default = "(ej bedömd)" if kind == "verdict" else "(saknas)"
+        return assessment_labels()[kind].get(value or "", value or default)
     tables: dict[str, Mapping[Any, str]] = {
         "outcome": OUTCOME_LABELS,
         "feedback": FEEDBACK_LABELS,

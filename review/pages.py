@@ -163,6 +163,7 @@ def unanswered_list(ctx: PageContext) -> Table:
             "reason": label("reason", r["reason"]),
             "topic": topic_label(r["topic"]),
             "question": r["question"],
+            "comment": r["feedback_comment"] or "",
             "confidence": "" if r["intent_confidence"] is None else f"{r['intent_confidence']:.2f}".replace(".", ","),
             "department": r["department"] or "",
             "channel": label("channel", r["channel"]),
@@ -177,6 +178,7 @@ def unanswered_list(ctx: PageContext) -> Table:
         Column("reason", "Orsak"),
         Column("topic", "Ämne"),
         Column("question", "Fråga", sensitive=True),
+        Column("comment", "Kommentar", sensitive=True),
         Column("confidence", "Säkerhet"),
         Column("department", "Förvaltning"),
         Column("channel", "Kanal"),
@@ -190,26 +192,43 @@ def unanswered(ctx: PageContext) -> list[Table]:
     return [_unanswered_groups(ctx)]
 
 
+def _assessment_table(ctx: PageContext) -> Optional[Table]:
+    """Assessments per engagement type and verdict, or None without the assessments table."""
+    counted = assessment_counts(ctx.conn, ctx.filters, "engagement_type", "verdict")
+    if counted is None:
+        return None
+    rows = [
+        {"label": f"{label('engagement_type', kind)}: {label('verdict', verdict)}",
+         "type": label("engagement_type", kind), "verdict": label("verdict", verdict), "count": n}
+        for kind, verdict, n in counted
+    ]
+    columns = [Column("type", "Engagemangstyp"), Column("verdict", "Bedömning"), COUNT]
+    return Table("bedomningar", "Bedömningar i beslutsstödet", columns, rows, chart=Chart("label", "count"))
+
+
 def engagements(ctx: PageContext) -> list[Table]:
     conn, f = ctx.conn, ctx.filters
     has_counterpart = er.c.counterpart.is_not(None)
     topics: dict[str, list[tuple[str, int]]] = {}
     for counterpart, topic, n in queries.counts_by_pair(conn, f, er.c.counterpart, er.c.topic, has_counterpart):
         topics.setdefault(str(counterpart), []).append((topic_label(topic), n))
-    assessments = assessment_counts(conn, f)
-    rows = []
-    counted = queries.counts_by_pair(conn, f, er.c.counterpart, er.c.counterpart_type, has_counterpart)
-    for counterpart, ctype, n in sorted(counted, key=lambda t: (-t[2], t[0])):
-        row = {"label": counterpart, "type": label("counterpart_type", ctype), "count": n,
-               "topics": topics.get(str(counterpart), [])}
-        if assessments is not None:
-            row["assessments"] = assessments.get(str(counterpart), [])
-        rows.append(row)
+    verdicts = assessment_counts(conn, f, "counterpart", "verdict")
+    by_counterpart: dict[str, list[tuple[str, int]]] = {}
+    for counterpart, verdict, n in verdicts or []:
+        by_counterpart.setdefault(str(counterpart), []).append((label("verdict", verdict), n))
+    rows = [
+        {"label": counterpart, "type": label("counterpart_type", ctype), "count": n,
+         "topics": topics.get(str(counterpart), []), "assessments": by_counterpart.get(str(counterpart), [])}
+        for counterpart, ctype, n in sorted(
+            queries.counts_by_pair(conn, f, er.c.counterpart, er.c.counterpart_type, has_counterpart),
+            key=lambda t: (-t[2], str(t[0])),
+        )
+    ]
     columns = [Column("label", "Motpart"), Column("type", "Typ"), COUNT, Column("topics", "Ämnen", "pairs")]
-    if assessments is not None:
+    if verdicts is not None:
         columns.append(Column("assessments", "Bedömningar", "pairs"))
-    note = "" if assessments is not None else "Bedömningar visas här när beslutsstödet börjar spara dem."
-    return [
+    note = "" if verdicts is not None else "Bedömningar visas här när beslutsstödet sparar dem."
+    tables = [
         Table("motparter", "Motparter som frågorna gäller", columns, rows, chart=Chart("label", "count"), note=note),
         distribution(ctx, "motpartstyper", "Typ av motpart", "counterpart_type", "Typ", has_counterpart),
         distribution(
@@ -217,6 +236,8 @@ def engagements(ctx: PageContext) -> list[Table]:
             has_counterpart, er.c.topic.in_(ENGAGEMENT_TOPICS),
         ),
     ]
+    assessed = _assessment_table(ctx)
+    return tables + ([assessed] if assessed is not None else [])
 
 
 PAGES: dict[str, PageSpec] = {

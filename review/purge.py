@@ -2,7 +2,8 @@
 
 ``python -m review.purge`` (``make purge``, and the nightly job described in
 docs/privacy.md) replaces the question text of every record older than
-``retention.question_days`` (default 90) with "[rensad]" and deletes audit
+``retention.question_days`` (default 90) with "[rensad]" (and clears its
+feedback comment, the other free text) and deletes audit
 entries older than ``retention.audit_days`` (default 365). Every other
 column stays, so the aggregates the reports need survive.
 """
@@ -32,7 +33,8 @@ class PurgeResult:
 
 
 def _old_questions(cutoff: datetime) -> list:
-    return [er.c.created_at < cutoff, er.c.question != MASKED_QUESTION]
+    """Records past the cutoff whose free text (question, feedback comment) is not purged yet."""
+    return [er.c.created_at < cutoff, sa.or_(er.c.question != MASKED_QUESTION, er.c.feedback_comment.is_not(None))]
 
 
 def purge(
@@ -52,7 +54,8 @@ def purge(
             ).scalar_one()
         else:
             masked = conn.execute(
-                sa.update(er).where(*_old_questions(question_cutoff)).values(question=MASKED_QUESTION)
+                sa.update(er).where(*_old_questions(question_cutoff))
+                .values(question=MASKED_QUESTION, feedback_comment=None)
             ).rowcount
             deleted = conn.execute(sa.delete(audit.audit_log).where(audit.audit_log.c.at < audit_cutoff)).rowcount
     result = PurgeResult(masked, deleted, question_cutoff, audit_cutoff)

@@ -158,7 +158,7 @@ def question_rows(conn: Connection, f: Filters, *extra: ColumnElement) -> list[Q
 
 LIST_COLUMNS: Sequence[sa.Column] = (
     er.c.id, er.c.created_at, er.c.question, er.c.topic, er.c.intent, er.c.intent_confidence,
-    er.c.outcome, er.c.feedback, er.c.department, er.c.channel, er.c.counterpart,
+    er.c.outcome, er.c.feedback, er.c.feedback_comment, er.c.department, er.c.channel, er.c.counterpart,
 )
 
 

@@ -19,5 +19,8 @@ export LOTSEN_MODEL
 step "rasa test: test stories against the trained model and a running action server"
 python -m tests.support.rasa_story_test "$LOTSEN_MODEL"
 
+step "make eval, smoke size (the full run is make eval)"
+python -m evaluation.nlu_eval --smoke --out results/eval-smoke > /dev/null
+
 step "pytest"
 python -m pytest -q -p no:cacheprovider tests

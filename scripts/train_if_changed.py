@@ -7,6 +7,7 @@ Prints the model path on the last line of standard output.
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import subprocess
 import sys
@@ -31,6 +32,15 @@ def fingerprint(root: Path = ROOT, inputs: list[str] = INPUTS) -> str:
 def main() -> None:
     name = f"lotsen-{fingerprint()}"
     model = ROOT / "models" / f"{name}.tar.gz"
+    model.parent.mkdir(exist_ok=True)
+    # One training at a time: a second caller waits and then reuses the model.
+    with open(model.parent / ".train.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        train(model, name)
+    print(model.relative_to(ROOT))
+
+
+def train(model: Path, name: str) -> None:
     if model.exists():
         print(f"Model up to date: {model.relative_to(ROOT)}", file=sys.stderr)
     else:
@@ -42,7 +52,6 @@ def main() -> None:
             cwd=ROOT, check=True,
         )
         print(f"Trained in {time.monotonic() - started:.0f} s", file=sys.stderr)
-    print(model.relative_to(ROOT))
 
 
 if __name__ == "__main__":

@@ -2,27 +2,7 @@
 server and the records database, as `make run` starts them."""
 from __future__ import annotations
 
-from typing import Iterator
-
-import pytest
-
 from actions.privacy import conversation_hash
-from actions.records import RecordStore, create_engine
-from tests.support.servers import Lotsen, running_lotsen
-
-
-@pytest.fixture(scope="module")
-def lotsen(tmp_path_factory) -> Iterator[Lotsen]:
-    workdir = tmp_path_factory.mktemp("e2e")
-    with running_lotsen(workdir, f"sqlite:///{workdir / 'engagements.db'}") as running:
-        yield running
-
-
-@pytest.fixture
-def records(lotsen):
-    store = RecordStore(create_engine(lotsen.db_url))
-    before = {r["id"] for r in store.all()}
-    return lambda: [r for r in store.all() if r["id"] not in before]
 
 
 def test_twinning_question_from_the_readme(lotsen, records):

@@ -48,6 +48,9 @@ def questions(engine: Engine) -> dict[str, str]:
 
 def test_purge_masks_exactly_the_records_past_the_period(engine: Engine) -> None:
     ids = seed_ages(engine, NOW)
+    store = RecordStore(engine)
+    store.update(ids["91 days"], feedback="down", feedback_comment="Ring mig, Anna Svensson")
+    store.update(ids["10 days"], feedback="down", feedback_comment="Svaret var fel")
     audit.write(engine, "anna", "admin", audit.OPEN_RECORD, ids["10 days"], at=NOW - timedelta(days=400))
     audit.write(engine, "anna", "admin", audit.OPEN_RECORD, ids["10 days"], at=NOW - timedelta(days=30))
     before = RecordStore(engine).all()
@@ -60,11 +63,14 @@ def test_purge_masks_exactly_the_records_past_the_period(engine: Engine) -> None
     assert texts[ids["90 days and a minute"]] == MASKED_QUESTION
     assert texts[ids["89 days 23 h"]].startswith("Fråga 89 days")
     assert texts[ids["10 days"]].startswith("Fråga 10 days")
-    # Everything but the text is kept, so the aggregates are unchanged.
-    after = {r["id"]: r for r in RecordStore(engine).all()}
+    after = {r["id"]: r for r in store.all()}
+    assert after[ids["91 days"]]["feedback_comment"] is None
+    assert after[ids["10 days"]]["feedback_comment"] == "Svaret var fel"
+    # Everything but the free text is kept, so the aggregates are unchanged.
+    free_text = ("question", "feedback_comment")
     for old in before:
-        kept = {k: v for k, v in after[old["id"]].items() if k != "question"}
-        assert kept == {k: v for k, v in old.items() if k != "question"}
+        kept = {k: v for k, v in after[old["id"]].items() if k not in free_text}
+        assert kept == {k: v for k, v in old.items() if k not in free_text}
     with engine.connect() as conn:
         log = conn.execute(sa.select(audit.audit_log.c.action, audit.audit_log.c.at)).all()
     assert sorted(a for a, _ in log) == ["open_record", "purge"]

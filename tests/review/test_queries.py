@@ -8,6 +8,7 @@ from actions.records import engagement_records as er
 from review import pages, queries
 from review.clusters import cluster_questions, mondays, trend
 from review.filters import Filters, parse_filters, period
+from review.labels import label
 from review.tables import Small, for_role, to_csv
 from tests.review.conftest import make_config
 from tests.review.seed import (
@@ -143,30 +144,56 @@ def test_engagements_page_counts_counterparts_and_reads_assessments_when_present
         with seeded.connect() as conn:
             return pages.engagements(pages.PageContext(conn, F, config, lambda: lemmatizer))
 
+    with seeded.begin() as conn:  # as before the decision guidance existed
+        conn.exec_driver_sql("DROP TABLE IF EXISTS engagement_assessments")
     counterparts, types, kinds = build()
     assert {r["label"]: r["count"] for r in counterparts.rows} == EXPECTED_COUNTERPARTS
     assert counterparts.rows[0]["topics"] == [("Vänortsavtal", 8)]
     assert {r["value"]: r["count"] for r in types.rows} == {"city": 11, "country": 1, "organisation": 1}
     expected_kinds = {"vanortsavtal": 8, "studieresa": 3, "bistand": 1, "natverk": 1}
     assert {r["value"]: r["count"] for r in kinds.rows} == expected_kinds
-    assert "assessments" not in [c.key for c in counterparts.columns]
+    assert "assessments" not in [c.key for c in counterparts.columns] and counterparts.note
 
+    # The shape of migrations/versions/0102_engagement_assessments.py (columns the page reads, and the required rest).
     assessments = sa.Table(
         "engagement_assessments", sa.MetaData(),
-        sa.Column("id", sa.Integer, primary_key=True), sa.Column("counterpart", sa.String(200)),
-        sa.Column("assessment", sa.String(40)), sa.Column("created_at", sa.DateTime(timezone=True)),
+        sa.Column("record_id", sa.String(36), primary_key=True), sa.Column("updated_at", sa.DateTime(timezone=True)),
+        sa.Column("engagement_type", sa.String(32)), sa.Column("counterpart", sa.String(200)),
+        sa.Column("directions", sa.JSON), sa.Column("verdict", sa.String(20)), sa.Column("completed", sa.Boolean),
     )
     assessments.create(seeded)
+    with seeded.connect() as conn:
+        ids = dict(conn.execute(sa.select(er.c.question, er.c.id)).all())
+    rows = [
+        (BERLIN_TWINNING[1], "twinning", "Berlin", "not_recommended"),
+        (BERLIN_TWINNING[2], "twinning", "Berlin", "not_recommended"),
+        ("Får vi göra en studieresa till Oslo?", "delegation", "Oslo", "conditional"),
+        ("Får vi driva projekt med Sida-pengar i Kenya?", "aid_project", "Kenya", None),
+    ]
     with seeded.begin() as conn:
         conn.execute(assessments.insert(), [
-            {"counterpart": "Berlin", "assessment": "avråds", "created_at": F.start},
-            {"counterpart": "Berlin", "assessment": "avråds", "created_at": F.start},
-            {"counterpart": "Oslo", "assessment": "lämpligt", "created_at": F.start},
+            {"record_id": ids[q], "updated_at": F.start, "engagement_type": kind, "counterpart": cp,
+             "directions": [], "verdict": verdict, "completed": verdict is not None}
+            for q, kind, cp, verdict in rows
         ])
-    counterparts = build()[0]
-    assert dict((r["label"], r["assessments"]) for r in counterparts.rows)["Berlin"] == [("avråds", 2)]
+    counterparts, _, _, assessed = build()
+    by_name = {r["label"]: r["assessments"] for r in counterparts.rows}
+    avrads = label("verdict", "not_recommended")  # names from knowledge/assessment.yml
+    assert by_name["Berlin"] == [(avrads, 2)] and by_name["Eurocities"] == []
+    assert by_name["Kenya"] == [("(ej bedömd)", 1)]
+    assert {(r["type"], r["verdict"]): r["count"] for r in assessed.rows} == {
+        (label("engagement_type", "twinning"), avrads): 2,
+        (label("engagement_type", "delegation"), label("verdict", "conditional")): 1,
+        (label("engagement_type", "aid_project"), "(ej bedömd)"): 1,
+    }
     viewer = for_role(counterparts, admin=False, threshold=5)
     assert isinstance(viewer.rows[0]["assessments"][0][1], Small)
+    # The page's filters apply through the assessed record.
+    with seeded.connect() as conn:
+        school = parse_filters({"date_from": "2026-01-05", "date_to": "2026-03-29",
+                                "department": "Utbildningsförvaltningen"})
+        ctx = pages.PageContext(conn, school, config, lambda: lemmatizer)
+        assert [r["count"] for r in pages.engagements(ctx)[3].rows] == [1]
 
 
 def test_default_filters_cover_twelve_weeks_to_today() -> None:

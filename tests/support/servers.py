@@ -73,6 +73,7 @@ def lotsen_env(db_url: str, action_port: int, extra_env: Optional[dict[str, str]
         "ENGAGEMENT_DB_URL": db_url,
         "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook",
         "TF_CPP_MIN_LOG_LEVEL": "2",
+        "TEAMS_APP_ID": "", "TEAMS_APP_PASSWORD": "", "TEAMS_TENANT_ID": "",
         **(extra_env or {}),
     }
 
@@ -105,14 +106,19 @@ def running_action_server(workdir: Path, db_url: str, extra_env: Optional[dict[s
 
 
 @contextlib.contextmanager
-def running_lotsen(workdir: Path, db_url: str, extra_env: Optional[dict[str, str]] = None) -> Iterator[Lotsen]:
-    """Run the action server and Rasa (REST + socket.io) on free ports until the block ends."""
+def running_lotsen(
+    workdir: Path, db_url: str, extra_env: Optional[dict[str, str]] = None, credentials: Optional[Path] = None,
+) -> Iterator[Lotsen]:
+    """Run the action server and Rasa on free ports until the block ends.
+
+    ``credentials`` replaces the project's credentials.yml (e.g. to point the
+    Teams channel at fake Bot Framework services)."""
     model = trained_model()
     with running_action_server(workdir, db_url, extra_env) as actions_url:
         env = lotsen_env(db_url, int(actions_url.rsplit(":", 1)[1]), extra_env)
         port = free_port()
         cmd = [str(BIN / "rasa"), "run", "--model", str(model), "--port", str(port),
-               "--credentials", "credentials.yml", "--endpoints", "endpoints.yml"]
+               "--credentials", str(credentials or ROOT / "credentials.yml"), "--endpoints", "endpoints.yml"]
         url = f"http://127.0.0.1:{port}"
         with started(cmd, env, workdir / "rasa.log", f"{url}/webhooks/rest/"):
             yield Lotsen(url, actions_url, db_url, env)
