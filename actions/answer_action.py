@@ -128,9 +128,19 @@ class ActionAnswer(Action):
         events += context_slots(record.id, topic, counterpart)
         if topic in TOPIC_TO_TYPE and not in_form:
             events += offer_assessment(dispatcher, topic, record.id, counterpart, turn.text)
-        elif not in_form and tracker.get_slot("assessment_offered"):
-            events.append(SlotSet("assessment_offered", False))
+        else:
+            if not in_form and tracker.get_slot("assessment_offered"):
+                events.append(SlotSet("assessment_offered", False))
+            if self._should_ask_department(tracker, turn, topic, in_form):
+                dispatcher.utter_message(response="utter_ask_department_once")
+                events.append(SlotSet("department_asked", True))
         return events
+
+    @staticmethod
+    def _should_ask_department(tracker: Tracker, turn: Turn, topic: str, in_form: bool) -> bool:
+        """Once per conversation, after a principle answer, unless the channel or the official told it."""
+        return not (in_form or turn.department or tracker.get_slot("department")
+                    or tracker.get_slot("department_asked") or topic in CONVERSATIONAL_TOPICS)
 
     @staticmethod
     def _last_counterpart(runtime: Runtime, tracker: Tracker) -> Optional[Counterpart]:

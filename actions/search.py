@@ -23,17 +23,19 @@ FIELD_WEIGHTS: dict[str, int] = {
     "title": 3, "keywords": 3, "label": 1, "answer": 1, "conditions": 1, "details": 1,
 }
 # The same for the character n-gram documents.
-NGRAM_FIELD_WEIGHTS: dict[str, int] = dict(FIELD_WEIGHTS)
+NGRAM_FIELD_WEIGHTS: dict[str, int] = {"title": 1, "keywords": 1, "label": 1}
 USE_STEM = True
 USE_SPLIT = True
-TOPIC_SHARE = 0.0
+TOPIC_SHARE = 0.45
+SIBLING_MODE = 'mean'
+TAIL_FORMS = True
 BM25_K1 = 1.2
 BM25_B = 0.75
 NGRAM_SIZES = (3, 4, 5)
 # Share of the final score that comes from BM25; the rest is the n-gram cosine.
-BM25_SHARE = 0.6
+BM25_SHARE = 0.5
 # A query term unknown to the knowledge base weighs this share of a median term.
-UNKNOWN_TERM_WEIGHT = 0.5
+UNKNOWN_TERM_WEIGHT = 1.0
 # Smallest trigram (Dice) similarity for mapping an unknown word to a known one.
 FUZZY_MIN_SIMILARITY = 0.6
 MIN_PART = 3  # shortest compound part (characters)
@@ -266,12 +268,30 @@ class KnowledgeSearch:
             return []
         weights, unknown = self._query_terms(words)
         ngrams = _ngrams(words)
-        entry_scores = self.entry_index.scores(weights, unknown, ngrams)
         topic_scores = dict(zip(self.topics, self.topic_index.scores(weights, unknown, ngrams)))
-        scored = sorted(
-            (((1 - TOPIC_SHARE) * s + TOPIC_SHARE * topic_scores[e.topic], e) for s, e in zip(entry_scores, self.entries)),
-            key=lambda pair: (-pair[0], pair[1].id),
-        )
+        entry_scores = self.entry_index.scores(weights, unknown, ngrams)
+        by_topic: dict[str, list[float]] = {}
+        for score, entry in zip(entry_scores, self.entries):
+            by_topic.setdefault(entry.topic, []).append(score)
+        combined = []
+        for score, entry in zip(entry_scores, self.entries):
+            siblings = list(by_topic[entry.topic])
+            siblings.remove(score)
+            if SIBLING_MODE == "mean":
+                support = sum(siblings) / max(len(siblings), 1)
+                final = (1 - TOPIC_SHARE) * score + TOPIC_SHARE * support
+            elif SIBLING_MODE == "max":
+                final = (1 - TOPIC_SHARE) * score + TOPIC_SHARE * max(siblings, default=0.0)
+            elif SIBLING_MODE == "add":
+                final = score + TOPIC_SHARE * sum(siblings) / max(len(siblings), 1)
+            elif SIBLING_MODE == "topicdoc":
+                final = (1 - TOPIC_SHARE) * score + TOPIC_SHARE * topic_scores[entry.topic]
+            else:
+                final = score
+            combined.append((final, entry))
+        if SIBLING_MODE == "topicdoc" or True:
+            pass
+        scored = sorted(combined, key=lambda pair: (-pair[0], pair[1].id))
         return [
             Hit(entry_id=e.id, topic=e.topic, score=round(min(max(s, 0.0), 1.0), 4))
             for s, e in scored[:limit] if s > 0
@@ -282,7 +302,9 @@ class KnowledgeSearch:
         weights: dict[str, float] = {}
         unknown = 0.0
         for word in dict.fromkeys(words):
-            terms = [t for t in _expand(word, self.vocabulary, self.split_cache) if t in self.vocabulary]
+            known = _known_form(word, self.vocabulary) if TAIL_FORMS else None
+            terms = [known] if known and known != word else []
+            terms = terms or [t for t in _expand(word, self.vocabulary, self.split_cache) if t in self.vocabulary]
             if terms:
                 for t in terms:
                     weights[t] = max(weights.get(t, 0.0), 1.0)
@@ -334,8 +356,9 @@ def _split(term: str, vocabulary: Iterable[str] | dict | set, cache: dict[str, t
         known_head = next((h for h in heads if h in vocabulary), None)
         if known_head is None:
             continue
-        if tail in vocabulary:
-            result = (known_head, tail)
+        known_tail = _known_form(tail, vocabulary) if TAIL_FORMS else (tail if tail in vocabulary else None)
+        if known_tail is not None:
+            result = (known_head, known_tail)
             break
         rest = _split(tail, vocabulary, cache)
         if rest:
@@ -343,6 +366,19 @@ def _split(term: str, vocabulary: Iterable[str] | dict | set, cache: dict[str, t
             break
     cache[term] = result
     return result
+
+
+INFLECTIONS = ("arna", "erna", "orna", "na", "en", "et", "er", "ar", "or", "n", "t", "s", "e", "a")
+
+
+def _known_form(term: str, vocabulary) -> Optional[str]:
+    """``term`` or a shorter known form of it (a stem, or one Swedish ending removed)."""
+    if term in vocabulary:
+        return term
+    for candidate in [stem(term)] + [term[: -len(e)] for e in INFLECTIONS if term.endswith(e)]:
+        if len(candidate) >= MIN_PART and candidate in vocabulary:
+            return candidate
+    return None
 
 
 def _expand(word: str, vocabulary, cache: dict[str, tuple[str, ...]]) -> list[str]:

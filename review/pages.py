@@ -203,7 +203,10 @@ def _assessment_table(ctx: PageContext) -> Optional[Table]:
         for kind, verdict, n in counted
     ]
     columns = [Column("type", "Engagemangstyp"), Column("verdict", "Bedömning"), COUNT]
-    return Table("bedomningar", "Bedömningar i beslutsstödet", columns, rows, chart=Chart("label", "count"))
+    return Table(
+        "bedomningar", "Bedömningar i beslutsstödet", columns, rows, chart=Chart("label", "count"),
+        empty="Inga bedömningar under perioden.",
+    )
 
 
 def engagements(ctx: PageContext) -> list[Table]:

@@ -53,6 +53,7 @@ class Table:
     chart: Optional[Chart] = None
     note: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    empty: str = "Inga frågor under perioden."
 
     def column(self, key: str) -> Column:
         return next(c for c in self.columns if c.key == key)

@@ -22,11 +22,17 @@ stop() {
 }
 trap stop INT TERM EXIT
 
+# Migrate once before the services start, so no two processes upgrade at the same moment.
+"$VENV/bin/python" -c 'import os; from actions.records import create_engine, migrate; migrate(create_engine(os.environ["ENGAGEMENT_DB_URL"]))'
+"$VENV/bin/python" -m review.config init   # first start only: var/review.yml with dev users (passwords printed once)
+
 "$VENV/bin/rasa" run actions --actions actions --port 5055 &
+pids+=($!)
+"$VENV/bin/python" -m review.app --host 127.0.0.1 --port 8090 --no-migrate &
 pids+=($!)
 "$VENV/bin/rasa" run --model "$MODEL" --port 5005 \
   --credentials credentials.yml --endpoints endpoints.yml &
 pids+=($!)
-echo "Lotsen: Rasa on http://localhost:5005 (REST /webhooks/rest/webhook), actions on :5055, records in $ENGAGEMENT_DB_URL" >&2
+echo "Lotsen: Rasa on http://localhost:5005 (REST /webhooks/rest/webhook), actions on :5055, review app on http://127.0.0.1:8090/, records in $ENGAGEMENT_DB_URL" >&2
 # Exit (and stop the rest) as soon as any service dies.
 wait -n "${pids[@]}"

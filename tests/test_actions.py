@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answer_action import ActionAnswer
 from actions.clarify_action import ActionClarify
+from actions.department_action import ActionSetDepartment
 from actions.feedback_action import ActionFeedback
 from actions.privacy import conversation_hash
 from actions.records import RecordStore
@@ -139,7 +140,7 @@ def test_feedback_updates_the_answered_record_instead_of_adding_one(store):
 def test_answer_still_reaches_the_user_when_the_database_fails(store, engine, caplog):
     engine.dispose()
     with engine.begin() as conn:
-        conn.exec_driver_sql("DROP TABLE engagement_records")
+        conn.exec_driver_sql("ALTER TABLE engagement_records RENAME TO engagement_records_gone")
     messages, _ = run(ActionAnswer(), make_tracker("Får vi teckna ett vänortsavtal?", "vanortsavtal"))
     assert messages[0]["text"].startswith("Nej")
     assert "could not store engagement record" in caplog.text
@@ -169,5 +170,26 @@ def test_feedback_names_its_record_carries_a_masked_comment_and_stays_in_its_con
 def test_widget_answers_name_their_record_and_rest_answers_do_not(store):
     widget, slots = run(ActionAnswer(), make_tracker("Får vi söka EU-medel?", "eu_projekt", channel="socketio"))
     rest, _ = run(ActionAnswer(), make_tracker("Får vi söka EU-medel?", "eu_projekt", channel="rest"))
-    assert widget[-1]["custom"] == {"lotsen": {"record_id": slots["last_record_id"]}}
+    assert [m["custom"] for m in widget if m.get("custom")] == [{"lotsen": {"record_id": slots["last_record_id"]}}]
     assert all(not m.get("custom") for m in rest)
+
+
+def test_department_is_asked_once_and_stored_on_the_question_it_followed(store):
+    messages, slots = run(ActionAnswer(), make_tracker("Får vi söka EU-medel?", "eu_projekt"))
+    assert messages[-1]["response"] == "utter_ask_department_once"
+    assert slots["department_asked"] is True
+    reply, dept = run(ActionSetDepartment(), make_tracker(
+        '/inform_department{"department": "Miljöförvaltningen"}', "inform_department", 1.0,
+        entities=[{"entity": "department", "value": "Miljöförvaltningen"}], slots=slots))
+    assert reply[0]["response"] == "utter_department_thanks" and dept["department"] == "Miljöförvaltningen"
+    [record] = store.all()
+    assert record["department"] == "Miljöförvaltningen"
+    again, _ = run(ActionAnswer(), make_tracker("Får vi gå med i C40?", "natverk", slots={**slots, **dept}))
+    assert all(m.get("response") != "utter_ask_department_once" for m in again)
+    assert store.all()[-1]["department"] == "Miljöförvaltningen"
+
+
+def test_department_from_the_channel_is_never_asked(store):
+    messages, _ = run(ActionAnswer(), make_tracker("Får vi söka EU-medel?", "eu_projekt",
+                                                   metadata={"department": "Kulturförvaltningen"}))
+    assert all(m.get("response") != "utter_ask_department_once" for m in messages)

@@ -1,0 +1,36 @@
+"""``action_set_department``: the official's answer to "which administration
+or company do you work in?" — kept for the conversation and stored on the
+record of the question it followed. A follow-up, so it adds no record."""
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.privacy import mask_personal_data
+from actions.recording import update_record
+from actions.runtime import get_runtime
+from actions.turn import MAX_DEPARTMENT_LENGTH, read_turn
+
+MAX_FREE_TEXT_WORDS = 6
+
+
+class ActionSetDepartment(Action):
+    def name(self) -> str:
+        return "action_set_department"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+        turn = read_turn(tracker)
+        department = turn.entity("department")
+        if not department and not turn.text.startswith("/") and len(turn.text.split()) <= MAX_FREE_TEXT_WORDS:
+            department = turn.text
+        if not department or not department.strip():
+            dispatcher.utter_message(response="utter_department_skipped")
+            return [SlotSet("department_asked", True)]
+        department = mask_personal_data(" ".join(department.split()))[:MAX_DEPARTMENT_LENGTH]
+        await update_record(get_runtime(), turn, tracker.get_slot("last_record_id"), department=department)
+        dispatcher.utter_message(response="utter_department_thanks")
+        return [SlotSet("department", department), SlotSet("department_asked", True)]
