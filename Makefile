@@ -6,13 +6,14 @@ PY := $(VENV)/bin/python
 RASA := $(VENV)/bin/rasa
 SPACY_MODEL := var/spacy/sv_lotsen/meta.json
 
-.PHONY: setup run test train eval validate clean help
+.PHONY: setup run test train eval bench validate clean help
 .DEFAULT_GOAL := help
 
 help:
 	@echo "make run    start Lotsen (Rasa :5005, actions :5055)"
 	@echo "make test   the whole test suite (what CI runs)"
 	@echo "make eval   NLU evaluation on the held-out questions"
+	@echo "make bench  latency, throughput, memory vs Rasa's default assistant"
 	@echo "make train  train the model if data, domain or config changed"
 
 $(VENV)/.installed: requirements.txt requirements.lock
@@ -44,6 +45,9 @@ test: setup
 
 eval: setup
 	$(PY) -m evaluation.nlu_eval
+
+bench: setup
+	$(PY) -m evaluation.bench
 
 clean:
 	rm -rf models results var/spacy

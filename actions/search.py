@@ -1,6 +1,62 @@
 """Knowledge search: rank knowledge entries by meaning when the intents fall short.
 
-Placeholder docstring; replaced once the constants are tuned.
+``KnowledgeSearch.build(kb)`` indexes every entry of the knowledge base once
+(about 0.3 s with the example questions, 0.1 s without); ``search(text)``
+returns the best entries, best first, as :class:`Hit` with a score in 0..1
+(a few milliseconds). No hosted service and no model download: the spaCy
+lookup lemmatiser of the project, plain Python and scikit-learn's LinearSVC.
+
+Text analysis
+    Words are lemmatised one by one (:func:`nlp.lemmas.lemmatize`, cached),
+    Swedish stop words dropped (``nlp/stopwords_sv.yml``, checked on the word
+    and on its lemma), then lightly stemmed (the Snowball Swedish suffix rules,
+    for inflected forms the lookup table does not know) and folded
+    (å→a, ä→a, ö→o). A compound the index does not know whole is also split
+    into known parts ("biståndsprojekt" → bistand + projekt, with a linking -s
+    and an inflected last part allowed); an unknown word that is still
+    unknown is read as the most similar known word when their letter trigrams
+    agree (Dice ≥ ``FUZZY_MIN_SIMILARITY``), weighted by that similarity.
+
+Scores (all in 0..1)
+    1. Entry similarity ``e``: ``BM25_SHARE`` × BM25 (Okapi, k1 = 1.2,
+       b = 0.75) over each entry's title ×3, keywords ×3, topic label,
+       answer, conditions and details, divided by the best score the query
+       could reach (every query term at full weight; a word no entry knows
+       counts as a median term), plus the rest × the cosine of sub-linear
+       TF-IDF character 3-5-grams of the query's words and of the entry's
+       title, keywords and label (survives typos and compounds such as
+       "vänstad"/"vänort").
+    2. Topic support ``s``: the mean ``e`` of the other entries of the same
+       topic (several entries agreeing makes a topic more likely).
+    3. Topic probability ``p``: a linear SVM over the example questions of
+       the NLU training data (``data/nlu.yml``, plus each entry's title as an
+       example of its topic), on the same terms and n-grams, turned into
+       probabilities by a softmax of its decision values (× ``SVC_TEMPERATURE``).
+       Every intent is a class, so greetings and out-of-scope questions pull
+       probability away from the topics.
+
+    ``score = ENTRY_SHARE·e + SIBLING_SHARE·s + CLASSIFIER_SHARE·p``
+    (0.4 / 0.1 / 0.5). Without example questions (``examples={}``) ``p`` is
+    left out and the other two shares are rescaled to sum to 1.
+
+Thresholds (chosen on the training side only: the entries' own titles, the
+paraphrases and garbage in ``tests/test_search.py``, and 5-fold
+cross-validation over ``data/nlu.yml``; never on ``tests/heldout``)
+    ``score >= ANSWER_THRESHOLD`` (0.45): answer from the best entry. In
+    cross-validation 59 % of in-scope questions score this high and 97.6 % of
+    those have the right topic first; every entry title scores ≥ 0.48; 2 % of
+    small talk and out-of-scope questions reach it (all homonyms such as
+    "kontaktperson enligt LSS" or "ekonomiskt bistånd").
+    ``SUGGEST_THRESHOLD <= score < ANSWER_THRESHOLD`` (0.20): offer the top
+    three as buttons ("Menade du ...?"). 88 % of in-scope questions reach
+    0.20 (92 % of them with the right topic first), all our paraphrases do,
+    11 % of small talk and out-of-scope questions do; the garbage questions
+    of the tests score below 0.10.
+    ``score < SUGGEST_THRESHOLD``: nothing relevant.
+
+Accuracy: 5-fold cross-validation on data/nlu.yml gives 88 % right topic
+first; the held-out paraphrases (``tests/heldout/search.yml``, written to avoid
+the keywords) about 84 %, below the 90 % target of issue 3.
 """
 from __future__ import annotations
 
@@ -10,41 +66,46 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Optional
+from typing import Callable, Iterable, Mapping, Optional, Sequence
 
 import yaml
 
 from actions.knowledge import Entry, KnowledgeBase
 
-STOPWORDS_PATH = Path(__file__).resolve().parent.parent / "nlp" / "stopwords_sv.yml"
+ROOT = Path(__file__).resolve().parent.parent
+STOPWORDS_PATH = ROOT / "nlp" / "stopwords_sv.yml"
+EXAMPLES_PATH = ROOT / "data" / "nlu.yml"
 
-# How often each field's text is repeated in an entry's document.
+# How often each field's text is repeated in an entry's BM25 document.
 FIELD_WEIGHTS: dict[str, int] = {
     "title": 3, "keywords": 3, "label": 1, "answer": 1, "conditions": 1, "details": 1,
 }
-# The same for the character n-gram documents.
+# The same for the entry's character n-gram document (short fields only).
 NGRAM_FIELD_WEIGHTS: dict[str, int] = {"title": 1, "keywords": 1, "label": 1}
-USE_STEM = True
-USE_SPLIT = True
-TOPIC_SHARE = 0.45
-SIBLING_MODE = 'mean'
-TAIL_FORMS = True
 BM25_K1 = 1.2
 BM25_B = 0.75
 NGRAM_SIZES = (3, 4, 5)
-# Share of the final score that comes from BM25; the rest is the n-gram cosine.
+# Entry similarity: this share from BM25, the rest from the n-gram cosine.
 BM25_SHARE = 0.5
-# A query term unknown to the knowledge base weighs this share of a median term.
+# A query word unknown to an index weighs as much as a median term of it.
 UNKNOWN_TERM_WEIGHT = 1.0
-# Smallest trigram (Dice) similarity for mapping an unknown word to a known one.
+# Smallest trigram (Dice) similarity for reading an unknown word as a known one.
 FUZZY_MIN_SIMILARITY = 0.6
-MIN_PART = 3  # shortest compound part (characters)
+MIN_PART = 3  # shortest compound part, in characters
+# The final score: the entry's own similarity, the mean similarity of the other
+# entries of its topic, and the topic's probability from the example questions.
+SIBLING_SHARE = 0.1
+CLASSIFIER_SHARE = 0.5
+ENTRY_SHARE = 1.0 - SIBLING_SHARE - CLASSIFIER_SHARE
+SVC_C = 0.5
+SVC_TEMPERATURE = 3.0
 
-ANSWER_THRESHOLD = 0.5
-SUGGEST_THRESHOLD = 0.2
+ANSWER_THRESHOLD = 0.45
+SUGGEST_THRESHOLD = 0.20
 
 WORD = re.compile(r"\w+(?:[-:]\w+)*")
 PIECE_SPLIT = re.compile(r"[-:_]")
+ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
 
 
 @dataclass(frozen=True)
@@ -136,7 +197,7 @@ class _Analyzer:
     max_cache: int = 20000
 
     def words(self, text: str) -> list[str]:
-        """Folded lemmas of the content words (stop words and 1-letter pieces dropped)."""
+        """Folded, stemmed lemmas of the content words (stop words and 1-letter pieces dropped)."""
         result: list[str] = []
         for surface in WORD.findall(text.lower()):
             if fold(surface) in self.stopwords:
@@ -153,7 +214,7 @@ class _Analyzer:
                 for piece in PIECE_SPLIT.split(lemma.lower()):
                     folded = fold(piece)
                     if len(folded) >= 2 and folded not in self.stopwords:
-                        pieces.append(fold(stem(piece)) if USE_STEM else folded)
+                        pieces.append(fold(stem(piece)))
             cached = tuple(pieces)
             if len(self.cache) < self.max_cache:
                 self.cache[surface] = cached
@@ -180,21 +241,26 @@ class _Index:
         self.ngram_idf = {g: math.log((1 + n_docs) / (1 + d)) + 1 for g, d in ngram_df.items()}
         self.unknown_ngram_idf = math.log(1 + n_docs) + 1
         self.ngrams = [self.ngram_vector(c) for c in ngrams]
+        self.postings: dict[str, list[int]] = {}
+        for i, vector in enumerate(self.ngrams):
+            for g in vector:
+                self.postings.setdefault(g, []).append(i)
 
     def bm25(self, weights: dict[str, float], unknown: float) -> list[float]:
         """BM25 per document divided by the best score the query could reach (0..1)."""
-        ceiling = unknown * self.unknown_idf + sum(w * self.idf.get(t, 0.0) for t, w in weights.items())
+        ceiling = sum(w * self.idf.get(t, self.unknown_idf) for t, w in weights.items())
+        ceiling += unknown * self.unknown_idf
+        scores = [0.0] * len(self.terms)
         if ceiling <= 0:
-            return [0.0] * len(self.terms)
-        scores = []
-        for terms, length in zip(self.terms, self.lengths):
+            return scores
+        for i, (terms, length) in enumerate(zip(self.terms, self.lengths)):
             norm = BM25_K1 * (1 - BM25_B + BM25_B * length / self.avg_length)
             total = 0.0
             for term, weight in weights.items():
                 tf = terms.get(term, 0)
                 if tf:
                     total += weight * self.idf[term] * tf * (BM25_K1 + 1) / (tf + norm)
-            scores.append(total / ((BM25_K1 + 1) * ceiling))
+            scores[i] = total / ((BM25_K1 + 1) * ceiling)
         return scores
 
     def ngram_vector(self, counts: Counter) -> dict[str, float]:
@@ -206,8 +272,12 @@ class _Index:
         return {g: v / norm for g, v in vector.items()}
 
     def cosine(self, counts: Counter) -> list[float]:
-        query = self.ngram_vector(counts)
-        return [sum(w * doc.get(g, 0.0) for g, w in query.items()) for doc in self.ngrams]
+        """Cosine similarity of the query's n-grams to every document."""
+        scores = [0.0] * len(self.ngrams)
+        for g, w in self.ngram_vector(counts).items():
+            for i in self.postings.get(g, ()):
+                scores[i] += w * self.ngrams[i][g]
+        return scores
 
     def scores(self, weights: dict[str, float], unknown: float, ngrams: Counter) -> list[float]:
         """The combined 0..1 score per document."""
@@ -217,15 +287,41 @@ class _Index:
         ]
 
 
+class _TopicClassifier:
+    """A linear SVM over the example questions, with softmax probabilities per intent.
+
+    Features: TF-IDF of the index terms (stems and compound parts) and of
+    their character n-grams.
+    """
+
+    def __init__(self, texts: list[str], labels: list[str], terms: Callable[[str], list[str]],
+                 ngrams: Callable[[str], list[str]]) -> None:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.pipeline import make_union
+        from sklearn.svm import LinearSVC
+
+        self.features = make_union(
+            TfidfVectorizer(analyzer=terms, sublinear_tf=True),
+            TfidfVectorizer(analyzer=ngrams, sublinear_tf=True, min_df=2),
+        )
+        self.model = LinearSVC(C=SVC_C).fit(self.features.fit_transform(texts), labels)
+
+    def probabilities(self, text: str) -> dict[str, float]:
+        """P(intent | text) for every intent of the examples."""
+        decision = self.model.decision_function(self.features.transform([text]))[0] * SVC_TEMPERATURE
+        exps = [math.exp(d - max(decision)) for d in decision]
+        total = sum(exps)
+        return {label: e / total for label, e in zip(self.model.classes_, exps)}
+
+
 @dataclass
 class KnowledgeSearch:
-    """BM25 over lemmas plus character n-gram TF-IDF, per entry and per topic, scores 0..1."""
+    """Ranks knowledge entries for a question; see the module docstring for the scoring."""
 
     analyzer: _Analyzer
     entries: list[Entry]
-    topics: list[str]
     entry_index: _Index
-    topic_index: _Index
+    classifier: Optional[_TopicClassifier]
     vocabulary: frozenset[str]
     term_trigrams: dict[str, frozenset[str]]
     trigram_index: dict[str, set[str]]
@@ -234,32 +330,47 @@ class KnowledgeSearch:
     @classmethod
     def build(
         cls, kb: KnowledgeBase, lemmatize: Optional[Callable[[str], list[str]]] = None,
+        examples: Optional[Mapping[str, Sequence[str]]] = None,
         stopwords_path: Path = STOPWORDS_PATH,
     ) -> "KnowledgeSearch":
-        """Index every entry of ``kb``; ``lemmatize`` defaults to :func:`nlp.lemmas.lemmatize`."""
+        """Index ``kb``'s entries and learn topics from ``examples`` (intent -> questions).
+
+        ``lemmatize`` defaults to :func:`nlp.lemmas.lemmatize`; ``examples``
+        defaults to the NLU training data (``data/nlu.yml``), ``{}`` searches
+        the knowledge base alone.
+        """
         analyzer = _Analyzer(lemmatize or _default_lemmatize, load_stopwords(stopwords_path))
+        if examples is None:
+            examples = load_examples() if EXAMPLES_PATH.exists() else {}
         entries = sorted(kb.entries.values(), key=lambda e: e.id)
-        topics = sorted({e.topic for e in entries})
-        doc_words = [_entry_words(e, kb.label(e.topic), analyzer, FIELD_WEIGHTS) for e in entries]
-        ngram_words = [_entry_words(e, kb.label(e.topic), analyzer, NGRAM_FIELD_WEIGHTS) for e in entries]
-        base_vocab = frozenset(w for words in doc_words for w in words)
+        entry_words = [_entry_words(e, kb.label(e.topic), analyzer, FIELD_WEIGHTS) for e in entries]
+        entry_ngram_words = [_entry_words(e, kb.label(e.topic), analyzer, NGRAM_FIELD_WEIGHTS) for e in entries]
+        texts = [(intent, q) for intent, questions in sorted(examples.items()) for q in questions if q.strip()]
+        if texts:
+            texts += [(e.topic, e.title) for e in entries]
+        example_words = [analyzer.words(q) for _, q in texts]
+        base_vocab = frozenset(w for words in entry_words + example_words for w in words)
         splitter: dict[str, tuple[str, ...]] = {}
-        entry_terms = [Counter(t for w in words for t in _expand(w, base_vocab, splitter)) for words in doc_words]
-        entry_ngrams = [_ngrams(words) for words in ngram_words]
-        topic_terms = [sum((c for c, e in zip(entry_terms, entries) if e.topic == t), Counter()) for t in topics]
-        topic_ngrams = [sum((c for c, e in zip(entry_ngrams, entries) if e.topic == t), Counter()) for t in topics]
-        vocabulary = frozenset(t for counts in entry_terms for t in counts)
+        entry_terms = [Counter(t for w in words for t in _expand(w, base_vocab, splitter)) for words in entry_words]
+        vocabulary = frozenset(t for counts in entry_terms for t in counts) | base_vocab
         term_trigrams = {t: _trigrams(t) for t in vocabulary}
         trigram_index: dict[str, set[str]] = {}
         for term, grams in term_trigrams.items():
             for g in grams:
                 trigram_index.setdefault(g, set()).add(term)
-        return cls(
-            analyzer=analyzer, entries=entries, topics=topics,
-            entry_index=_Index(entry_terms, entry_ngrams), topic_index=_Index(topic_terms, topic_ngrams),
+        search = cls(
+            analyzer=analyzer, entries=entries,
+            entry_index=_Index(entry_terms, [_ngrams(w) for w in entry_ngram_words]), classifier=None,
             vocabulary=vocabulary, term_trigrams=term_trigrams, trigram_index=trigram_index,
             split_cache=splitter,
         )
+        labels = {intent for intent, _ in texts}
+        if len(labels) > 1 and labels & set(kb.by_topic):
+            search.classifier = _TopicClassifier(
+                [q for _, q in texts], [intent for intent, _ in texts], search._terms,
+                lambda text: list(_ngrams(analyzer.words(text)).elements()),
+            )
+        return search
 
     def search(self, text: str, limit: int = 3) -> list[Hit]:
         """The ``limit`` best entries for ``text``, best first, scores in 0..1."""
@@ -267,42 +378,35 @@ class KnowledgeSearch:
         if not words or not self.entries:
             return []
         weights, unknown = self._query_terms(words)
-        ngrams = _ngrams(words)
-        topic_scores = dict(zip(self.topics, self.topic_index.scores(weights, unknown, ngrams)))
-        entry_scores = self.entry_index.scores(weights, unknown, ngrams)
+        entry_scores = self.entry_index.scores(weights, unknown, _ngrams(words))
         by_topic: dict[str, list[float]] = {}
         for score, entry in zip(entry_scores, self.entries):
             by_topic.setdefault(entry.topic, []).append(score)
-        combined = []
+        probabilities = self.classifier.probabilities(text) if self.classifier else {}
+        total = ENTRY_SHARE + SIBLING_SHARE + (CLASSIFIER_SHARE if self.classifier else 0.0)
+        scored = []
         for score, entry in zip(entry_scores, self.entries):
-            siblings = list(by_topic[entry.topic])
-            siblings.remove(score)
-            if SIBLING_MODE == "mean":
-                support = sum(siblings) / max(len(siblings), 1)
-                final = (1 - TOPIC_SHARE) * score + TOPIC_SHARE * support
-            elif SIBLING_MODE == "max":
-                final = (1 - TOPIC_SHARE) * score + TOPIC_SHARE * max(siblings, default=0.0)
-            elif SIBLING_MODE == "add":
-                final = score + TOPIC_SHARE * sum(siblings) / max(len(siblings), 1)
-            elif SIBLING_MODE == "topicdoc":
-                final = (1 - TOPIC_SHARE) * score + TOPIC_SHARE * topic_scores[entry.topic]
-            else:
-                final = score
-            combined.append((final, entry))
-        if SIBLING_MODE == "topicdoc" or True:
-            pass
-        scored = sorted(combined, key=lambda pair: (-pair[0], pair[1].id))
+            siblings = by_topic[entry.topic]
+            support = (sum(siblings) - score) / max(len(siblings) - 1, 1)
+            final = ENTRY_SHARE * score + SIBLING_SHARE * support
+            final += CLASSIFIER_SHARE * probabilities.get(entry.topic, 0.0)
+            scored.append((final / total, entry))
+        scored.sort(key=lambda pair: (-pair[0], pair[1].id))
         return [
             Hit(entry_id=e.id, topic=e.topic, score=round(min(max(s, 0.0), 1.0), 4))
             for s, e in scored[:limit] if s > 0
         ]
+
+    def _terms(self, text: str) -> list[str]:
+        """Index terms of ``text``: folded stems plus compound parts."""
+        return [t for w in self.analyzer.words(text) for t in _expand(w, self.vocabulary, self.split_cache)]
 
     def _query_terms(self, words: Iterable[str]) -> tuple[dict[str, float], float]:
         """Known query terms with weights, and how many words were unknown."""
         weights: dict[str, float] = {}
         unknown = 0.0
         for word in dict.fromkeys(words):
-            known = _known_form(word, self.vocabulary) if TAIL_FORMS else None
+            known = _known_form(word, self.vocabulary)
             terms = [known] if known and known != word else []
             terms = terms or [t for t in _expand(word, self.vocabulary, self.split_cache) if t in self.vocabulary]
             if terms:
@@ -331,6 +435,17 @@ class KnowledgeSearch:
         return best if best is not None and best[1] >= FUZZY_MIN_SIMILARITY else None
 
 
+def load_examples(path: Path = EXAMPLES_PATH) -> dict[str, list[str]]:
+    """Example questions per intent from a Rasa NLU file, entity annotations removed."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    examples: dict[str, list[str]] = {}
+    for item in data.get("nlu") or []:
+        if isinstance(item, dict) and "intent" in item and isinstance(item.get("examples"), str):
+            lines = [line.strip()[2:] for line in item["examples"].splitlines() if line.strip().startswith("- ")]
+            examples.setdefault(item["intent"], []).extend(ANNOTATION.sub(r"\1", line) for line in lines)
+    return examples
+
+
 # ---------------------------------------------------------------- helpers
 
 def _entry_words(entry: Entry, label: str, analyzer: _Analyzer, weights: dict[str, int]) -> list[str]:
@@ -356,7 +471,7 @@ def _split(term: str, vocabulary: Iterable[str] | dict | set, cache: dict[str, t
         known_head = next((h for h in heads if h in vocabulary), None)
         if known_head is None:
             continue
-        known_tail = _known_form(tail, vocabulary) if TAIL_FORMS else (tail if tail in vocabulary else None)
+        known_tail = _known_form(tail, vocabulary)
         if known_tail is not None:
             result = (known_head, known_tail)
             break
@@ -383,7 +498,7 @@ def _known_form(term: str, vocabulary) -> Optional[str]:
 
 def _expand(word: str, vocabulary, cache: dict[str, tuple[str, ...]]) -> list[str]:
     """The word itself plus its compound parts."""
-    return [word, *_split(word, vocabulary, cache)] if USE_SPLIT else [word]
+    return [word, *_split(word, vocabulary, cache)]
 
 
 def _ngrams(words: Iterable[str]) -> Counter:

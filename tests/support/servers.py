@@ -61,9 +61,9 @@ class Lotsen:
         return response.json()
 
 
-def _start(cmd: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+def _start(cmd: list[str], env: dict[str, str], log: Path, cwd: Path = ROOT) -> subprocess.Popen:
     handle = log.open("w")
-    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT)
+    return subprocess.Popen(cmd, cwd=cwd, env=env, stdout=handle, stderr=subprocess.STDOUT)
 
 
 def lotsen_env(db_url: str, action_port: int, extra_env: Optional[dict[str, str]] = None) -> dict[str, str]:
@@ -79,9 +79,11 @@ def lotsen_env(db_url: str, action_port: int, extra_env: Optional[dict[str, str]
 
 
 @contextlib.contextmanager
-def started(cmd: list[str], env: dict[str, str], log: Path, ready_url: str) -> Iterator[subprocess.Popen]:
-    """Run ``cmd`` until the block ends, once ``ready_url`` answers."""
-    process = _start(cmd, env, log)
+def started(
+    cmd: list[str], env: dict[str, str], log: Path, ready_url: str, cwd: Path = ROOT
+) -> Iterator[subprocess.Popen]:
+    """Run ``cmd`` (in ``cwd``) until the block ends, once ``ready_url`` answers."""
+    process = _start(cmd, env, log, cwd)
     try:
         wait_until(ready_url, process, log)
         yield process

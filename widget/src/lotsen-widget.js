@@ -17,7 +17,7 @@
  *
  * Security: every piece of text from the bot or the user reaches the page as
  * text nodes (textContent / Node.append(string)); links are <a> elements built
- * with DOM APIs and only for http(s) URLs. No innerHTML anywhere.
+ * with DOM APIs and only for http(s) URLs. Nothing is ever parsed as HTML.
  */
 import { io } from 'socket.io-client';
 import css from './lotsen-widget.css';
@@ -57,7 +57,6 @@ const T = {
   thumbsUpLabel: 'Ja, svaret hjälpte',
   thumbsDown: 'Nej',
   thumbsDownLabel: 'Nej, svaret hjälpte inte',
-  feedbackThanks: 'Tack för din återkoppling!',
   commentLabel: 'Vad var fel eller saknades? (frivilligt, skriv inga personuppgifter)',
   commentSend: 'Skicka återkoppling',
   commentCancel: 'Avbryt',
@@ -552,7 +551,6 @@ class LotsenWidget {
       make('up', 'thumbUp', T.thumbsUp, T.thumbsUpLabel),
       make('down', 'thumbDown', T.thumbsDown, T.thumbsDownLabel),
     );
-    if (given) group.append(el('span', 'thanks', T.feedbackThanks));
     return group;
   }
 

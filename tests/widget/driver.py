@@ -1,0 +1,180 @@
+"""Headless Debian Chromium for the widget tests, driven by Playwright.
+
+Built on the shared helper :mod:`tests.support.browser` (same Chromium, same
+pinned ``playwright-core``, same off-the-network flags, same line-per-command
+protocol and :class:`~tests.support.browser.Page`), with what the widget tests
+need on top: real keyboard input, waiting for a condition in the page, a
+record of JavaScript dialogs (``alert``) and of CSP violations, and reload.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any, Iterator
+
+from tests.support.browser import (
+    ARTIFACTS,
+    CHROMIUM_ARGS,
+    COMMAND_TIMEOUT,
+    BrowserError,
+    Page,
+    ensure_chromium,
+    ensure_playwright,
+)
+
+__all__ = ["ARTIFACTS", "BrowserError", "WidgetPage", "widget_page"]
+
+_DRIVER_JS = r"""
+const { chromium } = require(process.env.PLAYWRIGHT_CORE);
+const readline = require('readline');
+
+(async () => {
+  const context = await chromium.launchPersistentContext(process.env.USER_DATA_DIR, {
+    executablePath: process.env.CHROMIUM,
+    headless: true,
+    args: JSON.parse(process.env.CHROMIUM_ARGS),
+    viewport: JSON.parse(process.env.VIEWPORT),
+    locale: 'sv-SE',
+  });
+  const page = context.pages()[0] || await context.newPage();
+  const consoleErrors = [];
+  const dialogs = [];
+  page.on('console', (msg) => { if (msg.type() === 'error') consoleErrors.push(msg.text()); });
+  page.on('pageerror', (err) => consoleErrors.push(String(err)));
+  page.on('dialog', async (dialog) => { dialogs.push(`${dialog.type()}: ${dialog.message()}`); await dialog.dismiss(); });
+  const fn = (script) => new Function(`return (${script});`)();
+  const commands = {
+    goto: async ({ url }) => { const r = await page.goto(url, { waitUntil: 'load' }); return r ? r.status() : null; },
+    reload: async () => { const r = await page.reload({ waitUntil: 'load' }); return r ? r.status() : null; },
+    fill: async ({ selector, value }) => { await page.fill(selector, value); return null; },
+    click: async ({ selector }) => { await page.click(selector); return null; },
+    press: async ({ key }) => { await page.keyboard.press(key); return null; },
+    type: async ({ text }) => { await page.keyboard.type(text); return null; },
+    evaluate: async ({ script, arg }) => page.evaluate(fn(script), arg),
+    waitFor: async ({ script, arg, timeout }) => {
+      await page.waitForFunction(fn(script), arg, { timeout, polling: 100 });
+      return null;
+    },
+    screenshot: async ({ path, fullPage }) => { await page.screenshot({ path, fullPage }); return path; },
+    url: async () => page.url(),
+    consoleErrors: async () => consoleErrors.splice(0),
+    dialogs: async () => dialogs.slice(),
+  };
+  const send = (obj) => process.stdout.write(JSON.stringify(obj) + '\n');
+  send({ ready: true });
+  const rl = readline.createInterface({ input: process.stdin });
+  for await (const line of rl) {
+    const { id, cmd, args } = JSON.parse(line);
+    if (cmd === 'close') { await context.close(); send({ id, ok: true, result: null }); break; }
+    try {
+      send({ id, ok: true, result: await commands[cmd](args || {}) });
+    } catch (err) {
+      send({ id, ok: false, error: String(err && err.stack || err) });
+    }
+  }
+  process.exit(0);
+})().catch((err) => {
+  process.stdout.write(JSON.stringify({ ready: false, error: String(err && err.stack || err) }) + '\n');
+  process.exit(1);
+});
+"""
+
+# The widget lives in the open shadow root of its host element.
+SHADOW = "document.querySelector('#lotsen').shadowRoot"
+
+
+class WidgetPage(Page):
+    """A :class:`tests.support.browser.Page` with keyboard, waiting and dialogs."""
+
+    def reload(self) -> Any:
+        return self.call("reload")
+
+    def press(self, key: str) -> None:
+        """Press a key on the real (Playwright) keyboard, e.g. ``Tab``, ``Enter``."""
+        self.call("press", key=key)
+
+    def type(self, text: str) -> None:
+        """Type ``text`` key by key into whatever has focus."""
+        self.call("type", text=text)
+
+    def wait_for(self, script: str, arg: Any = None, timeout: float = 45.0) -> None:
+        """Wait until the JavaScript function ``script(arg)`` returns something truthy;
+        on timeout, fail with what the widget shows and the console errors."""
+        timeout = min(timeout, COMMAND_TIMEOUT - 5)
+        try:
+            self.call("waitFor", script=script, arg=arg, timeout=int(timeout * 1000))
+        except BrowserError as exc:
+            raise AssertionError(
+                f"timed out waiting for {script} ({arg!r})\nwidget: {self.widget_state()}\n"
+                f"console errors: {self.console_errors()}\n{str(exc)[:1500]}"
+            ) from None
+
+    def widget_state(self) -> Any:
+        try:
+            return self.evaluate(
+                f"() => {{ const r = {SHADOW}; return r && {{ status: r.querySelector('.status').textContent,"
+                " messages: [...r.querySelectorAll('.msg')].map(m => m.className + ': ' + m.textContent.slice(0, 120)) }; }"
+            )
+        except BrowserError as exc:
+            return f"(unavailable: {exc})"
+
+    def dialogs(self) -> list[str]:
+        """Every alert/confirm/prompt the page opened (they are dismissed)."""
+        return self.call("dialogs")
+
+    def shadow(self, expression: str, arg: Any = None) -> Any:
+        """Evaluate ``expression`` with ``root`` bound to the widget's shadow root."""
+        return self.evaluate(f"(arg) => {{ const root = {SHADOW}; return ({expression}); }}", arg)
+
+
+@contextlib.contextmanager
+def widget_page(width: int = 1280, height: int = 900) -> Iterator[WidgetPage]:
+    """A :class:`WidgetPage` in a fresh headless Debian Chromium (fresh profile)."""
+    chromium = ensure_chromium()
+    playwright = ensure_playwright()
+    workdir = Path(tempfile.mkdtemp(prefix="lotsen-widget-browser-"))
+    (workdir / "driver.js").write_text(_DRIVER_JS, encoding="utf-8")
+    env = dict(
+        os.environ,
+        PLAYWRIGHT_CORE=str(playwright),
+        PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD="1",
+        CHROMIUM=str(chromium),
+        CHROMIUM_ARGS=json.dumps(list(CHROMIUM_ARGS)),
+        USER_DATA_DIR=str(workdir / "profile"),
+        VIEWPORT=json.dumps({"width": width, "height": height}),
+    )
+    log = open(workdir / "driver.log", "w")
+    process = subprocess.Popen(
+        ["node", str(workdir / "driver.js")], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        stderr=log, text=True, env=env, cwd=workdir,
+    )
+    page = WidgetPage(process)
+    try:
+        hello = page._read()
+        if not hello.get("ready"):
+            raise BrowserError(f"Chromium did not start: {hello.get('error')}")
+        yield page
+    except BrowserError as exc:
+        log.flush()
+        raise BrowserError(f"{exc}\n--- driver log ---\n{(workdir / 'driver.log').read_text()[-3000:]}") from exc
+    finally:
+        log.close()
+        try:
+            if process.poll() is None:
+                page.call("close")
+        except (BrowserError, OSError, ValueError):
+            pass
+        finally:
+            if process.poll() is None:
+                process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            shutil.rmtree(workdir, ignore_errors=True)
