@@ -173,8 +173,13 @@ class ActionAnswer(Action):
         chosen = turn.entity("topic_choice")
         topic = chosen if chosen in runtime.knowledge.by_topic else OUT_OF_SCOPE
         counterpart = self._last_counterpart(runtime, tracker)
-        question = tracker.get_slot("last_question") or ""
-        principle_ids = answer_topic(runtime, dispatcher, topic, turn, counterpart, question)
+        entry = runtime.knowledge.entries.get(turn.entity("entry_id") or "")
+        if entry is not None and entry.topic == topic:  # a "Menade du …?" suggestion names its entry
+            dispatcher.utter_message(text=compose_answer(entry, counterpart, runtime.presentation))
+            principle_ids = [entry.id]
+        else:
+            question = tracker.get_slot("last_question") or ""
+            principle_ids = answer_topic(runtime, dispatcher, topic, turn, counterpart, question)
         record_id = tracker.get_slot("last_record_id")
         await update_record(runtime, turn, record_id, topic=topic, principle_ids=principle_ids)
         announce_record(dispatcher, turn, record_id)

@@ -1,28 +1,32 @@
-"""``action_clarify``: when NLU is unsure, ask which topic was meant (buttons)
-or, with no usable guess, say what Lotsen covers. Either way the question is
-recorded."""
+"""``action_clarify``: when NLU is unsure, search the knowledge base by
+meaning. A confident hit is answered directly (with its source); weaker hits
+are offered as "Menade du …?" buttons, else the likeliest intents are; with
+nothing usable Lotsen says what it covers. Either way the question is
+recorded, with the search score."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Optional
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answer_action import context_slots, find_counterpart
+from actions.answering import compose_answer
 from actions.intents import CHOOSE_TOPIC_INTENT, OUT_OF_SCOPE, topic_for_intent
 from actions.knowledge import CONVERSATIONAL_TOPICS
 from actions.privacy import mask_personal_data
 from actions.recording import announce_record, build_record, save_record
 from actions.runtime import Runtime, get_runtime
+from actions.search import ANSWER_THRESHOLD, SUGGEST_THRESHOLD, Hit
 from actions.turn import Turn, read_turn
 
 MAX_CHOICES = 3
 
 
 def candidate_topics(runtime: Runtime, turn: Turn) -> list[str]:
-    """The likeliest principle topics, best first, above the configured confidence."""
+    """The likeliest principle topics by NLU, best first, above the configured confidence."""
     minimum = runtime.settings.clarify_min_confidence
     topics: list[str] = []
     for ranked in turn.ranking:
@@ -37,8 +41,20 @@ def candidate_topics(runtime: Runtime, turn: Turn) -> list[str]:
     return topics
 
 
-def choice_payload(topic: str) -> str:
-    return f"/{CHOOSE_TOPIC_INTENT}" + json.dumps({"topic_choice": topic}, ensure_ascii=False)
+def choice_payload(topic: str, entry_id: Optional[str] = None) -> str:
+    entities = {"topic_choice": topic, **({"entry_id": entry_id} if entry_id else {})}
+    return f"/{CHOOSE_TOPIC_INTENT}" + json.dumps(entities, ensure_ascii=False)
+
+
+def choice_buttons(runtime: Runtime, hits: list[Hit], topics: list[str]) -> list[dict[str, str]]:
+    """Buttons for the suggested entries (search) or topics (NLU), plus "Inget av dessa"."""
+    if hits:
+        buttons = [{"title": runtime.knowledge.entries[h.entry_id].title, "payload": choice_payload(h.topic, h.entry_id)}
+                   for h in hits]
+    else:
+        buttons = [{"title": runtime.knowledge.primary(t).title, "payload": choice_payload(t)} for t in topics]
+    buttons.append({"title": runtime.presentation.clarify_none_of_these, "payload": choice_payload(OUT_OF_SCOPE)})
+    return buttons
 
 
 class ActionClarify(Action):
@@ -50,19 +66,25 @@ class ActionClarify(Action):
     ) -> list[dict[str, Any]]:
         runtime = get_runtime()
         turn = read_turn(tracker)
-        candidates = candidate_topics(runtime, turn)
         counterpart = find_counterpart(runtime, turn)
-        if candidates:
-            buttons = [
-                {"title": runtime.knowledge.primary(t).title, "payload": choice_payload(t)} for t in candidates
-            ]
-            buttons.append({"title": runtime.presentation.clarify_none_of_these, "payload": choice_payload(OUT_OF_SCOPE)})
-            dispatcher.utter_message(response="utter_clarify", buttons=buttons)
-            outcome, topic = "clarification", candidates[0]
+        hits = runtime.search.search(turn.text, limit=MAX_CHOICES)
+        best = hits[0].score if hits else None
+        principle_ids: list[str] = []
+        if hits and hits[0].score >= ANSWER_THRESHOLD:
+            entry = runtime.knowledge.entries[hits[0].entry_id]
+            dispatcher.utter_message(text=compose_answer(entry, counterpart, runtime.presentation))
+            outcome, topic, principle_ids = "answered", entry.topic, [entry.id]
         else:
-            dispatcher.utter_message(response="utter_fallback")
-            outcome, topic = "fallback", OUT_OF_SCOPE
-        record = build_record(runtime, turn, topic=topic, outcome=outcome, counterpart=counterpart)
+            suggestions = [h for h in hits if h.score >= SUGGEST_THRESHOLD]
+            topics = candidate_topics(runtime, turn)
+            if suggestions or topics:
+                dispatcher.utter_message(response="utter_clarify", buttons=choice_buttons(runtime, suggestions, topics))
+                outcome, topic = "clarification", suggestions[0].topic if suggestions else topics[0]
+            else:
+                dispatcher.utter_message(response="utter_fallback")
+                outcome, topic = "fallback", OUT_OF_SCOPE
+        record = build_record(runtime, turn, topic=topic, outcome=outcome, counterpart=counterpart,
+                              principle_ids=principle_ids, search_score=best)
         await save_record(runtime, record)
         announce_record(dispatcher, turn, record.id)
         return context_slots(record.id, topic, counterpart) + [

@@ -18,6 +18,7 @@ logger = logging.getLogger(__name__)
 def build_record(
     runtime: Runtime, turn: Turn, *, topic: str, outcome: str,
     counterpart: Optional[Counterpart] = None, principle_ids: Optional[list[str]] = None,
+    search_score: Optional[float] = None,
 ) -> EngagementRecord:
     return EngagementRecord(
         conversation_id=hashed_conversation(runtime, turn),
@@ -31,6 +32,7 @@ def build_record(
         counterpart_type=counterpart.type if counterpart else None,
         principle_ids=principle_ids or [],
         outcome=outcome,
+        search_score=search_score,
         kb_version=runtime.knowledge.version,
         model_id=turn.model_id,
     )

@@ -47,6 +47,7 @@ engagement_records = sa.Table(
     sa.Column("outcome", sa.String(16), nullable=False),
     sa.Column("feedback", sa.String(8)),
     sa.Column("feedback_comment", sa.Text),
+    sa.Column("search_score", sa.Float),
     sa.Column("kb_version", sa.String(16), nullable=False),
     sa.Column("model_id", sa.String(64)),
 )
@@ -98,6 +99,7 @@ class EngagementRecord:
     principle_ids: list[str] = field(default_factory=list)
     feedback: Optional[str] = None
     feedback_comment: Optional[str] = None
+    search_score: Optional[float] = None
     model_id: Optional[str] = None
     id: str = field(default_factory=new_record_id)
     created_at: datetime = field(default_factory=utcnow)

@@ -16,6 +16,7 @@ from actions.answering import Presentation
 from actions.assessment import AssessmentGuide
 from actions.counterparts import Gazetteer
 from actions.knowledge import KnowledgeBase, load_knowledge
+from actions.search import KnowledgeSearch
 from actions.records import AsyncRecordWriter, RecordStore, create_engine, migrate
 from actions.settings import Settings, load_settings
 from sqlalchemy.engine import Engine
@@ -31,6 +32,7 @@ class Runtime:
     gazetteer: Gazetteer
     writer: AsyncRecordWriter
     guide: AssessmentGuide
+    search: KnowledgeSearch
 
 
 def build_runtime(settings: Settings, engine: Optional[Engine] = None) -> Runtime:
@@ -48,7 +50,8 @@ def build_runtime(settings: Settings, engine: Optional[Engine] = None) -> Runtim
         "Lotsen actions ready: %d knowledge entries (version %s), %d counterpart names, records in %s",
         len(knowledge.entries), knowledge.version, len(gazetteer), engine.url.render_as_string(hide_password=True),
     )
-    return Runtime(settings, knowledge, presentation, gazetteer, AsyncRecordWriter(RecordStore(engine)), guide)
+    search = KnowledgeSearch.build(knowledge)
+    return Runtime(settings, knowledge, presentation, gazetteer, AsyncRecordWriter(RecordStore(engine)), guide, search)
 
 
 _runtime: Optional[Runtime] = None

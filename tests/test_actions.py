@@ -99,25 +99,42 @@ def test_smalltalk_and_out_of_scope_are_answered_and_recorded(store):
     assert outcomes == {("smalltalk", "answered"), ("out_of_scope", "out_of_scope")}
 
 
-def test_unsure_nlu_asks_with_buttons_and_the_choice_completes_the_same_record(store):
-    ranking = [{"name": "nlu_fallback", "confidence": 0.5}, {"name": "bistand", "confidence": 0.41},
-               {"name": "eu_projekt", "confidence": 0.33}, {"name": "greet", "confidence": 0.1}]
-    messages, slots = run(ActionClarify(), make_tracker(
+def test_unsure_nlu_answers_from_the_knowledge_search_when_it_is_confident(store):
+    ranking = [{"name": "nlu_fallback", "confidence": 0.5}, {"name": "eu_projekt", "confidence": 0.41}]
+    messages, _ = run(ActionClarify(), make_tracker(
         "pengar från sida till ett projekt i Tanzania?", "nlu_fallback", 0.5, ranking=ranking))
-    buttons = messages[0]["buttons"]
-    assert messages[0]["response"] == "utter_clarify"
-    assert [b["payload"] for b in buttons[:2]] == [
-        '/choose_topic{"topic_choice": "bistand"}', '/choose_topic{"topic_choice": "eu_projekt"}']
-    assert len(buttons) == 3  # two topics above the threshold and "Inget av dessa"
+    assert "Källa:" in messages[0]["text"]
     [record] = store.all()
-    assert (record["outcome"], record["topic"], record["counterpart"]) == ("clarification", "bistand", "Tanzania")
+    assert (record["outcome"], record["topic"], record["counterpart"]) == ("answered", "bistand", "Tanzania")
+    assert record["principle_ids"][0].startswith("bistand.") and record["search_score"] >= 0.45
+
+
+def test_weak_search_hits_are_offered_and_the_choice_completes_the_same_record(store):
+    ranking = [{"name": "nlu_fallback", "confidence": 0.5}, {"name": "natverk", "confidence": 0.1}]
+    messages, slots = run(ActionClarify(), make_tracker("något om utlandet", "nlu_fallback", 0.5, ranking=ranking))
+    assert messages[0]["response"] == "utter_clarify"
+    buttons = messages[0]["buttons"]
+    assert buttons[-1]["title"] == "Inget av dessa"
+    payload = json.loads(buttons[0]["payload"][len("/choose_topic"):])
+    [record] = store.all()
+    assert record["outcome"] == "clarification" and 0.2 <= record["search_score"] < 0.45
 
     answer, _ = run(ActionAnswer(), make_tracker(
-        '/choose_topic{"topic_choice": "bistand"}', "choose_topic", 1.0,
-        entities=[{"entity": "topic_choice", "value": "bistand"}], slots=slots))
+        buttons[0]["payload"], "choose_topic", 1.0,
+        entities=[{"entity": k, "value": v} for k, v in payload.items()], slots=slots))
     assert "Källa:" in answer[0]["text"]
     [record] = store.all()
-    assert record["principle_ids"] and record["principle_ids"][0].startswith("bistand.")
+    assert record["principle_ids"] == [payload["entry_id"]] and record["topic"] == payload["topic_choice"]
+
+
+def test_without_search_hits_the_likeliest_intents_are_offered(store):
+    ranking = [{"name": "nlu_fallback", "confidence": 0.5}, {"name": "bistand", "confidence": 0.41},
+               {"name": "eu_projekt", "confidence": 0.33}, {"name": "greet", "confidence": 0.1}]
+    messages, _ = run(ActionClarify(), make_tracker("xyzzy plugh", "nlu_fallback", 0.5, ranking=ranking))
+    assert [b["payload"] for b in messages[0]["buttons"]] == [
+        '/choose_topic{"topic_choice": "bistand"}', '/choose_topic{"topic_choice": "eu_projekt"}',
+        '/choose_topic{"topic_choice": "out_of_scope"}']
+    assert store.all()[0]["outcome"] == "clarification"
 
 
 def test_no_usable_guess_gives_the_fallback_and_records_it(store):

@@ -278,6 +278,11 @@ class LotsenWidget {
     this.host = host;
     this.server = (options.server || data.server || window.location.origin).replace(/\/+$/, '');
     this.socketPath = options.socketPath || data.socketPath || '/socket.io/';
+    // WebSocket first: it needs no CORS set-up on Rasa. HTTP long-polling
+    // (the fallback) from another origin needs `rasa run --cors <origin>`.
+    this.transports = String(options.transports || data.transports || 'websocket,polling')
+      .split(',').map((t) => t.trim()).filter((t) => t === 'websocket' || t === 'polling');
+    if (!this.transports.length) this.transports = ['websocket', 'polling'];
     this.department = (options.department || data.department || '').trim() || null;
     this.mode = (options.mode || data.mode) === 'page' ? 'page' : 'widget';
     this.title = options.title || data.title || T.title;
@@ -508,7 +513,11 @@ class LotsenWidget {
 
   rerender(entry) {
     const old = this.list.querySelector(`[data-entry="${entry.id}"]`);
-    if (old) old.replaceWith(this.renderEntry(entry));
+    if (!old) return;
+    const log = this.log;
+    const atEnd = log.scrollHeight - log.scrollTop - log.clientHeight < 48;
+    old.replaceWith(this.renderEntry(entry));
+    if (atEnd) this.scrollToEnd();
   }
 
   renderReplies(entry) {
@@ -698,7 +707,12 @@ class LotsenWidget {
 
   connect() {
     this.setStatus(T.connecting);
-    const socket = io(this.server, { path: this.socketPath, reconnectionDelayMax: 10000 });
+    const socket = io(this.server, {
+      path: this.socketPath,
+      transports: this.transports,
+      tryAllTransports: true,
+      reconnectionDelayMax: 10000,
+    });
     this.socket = socket;
     socket.on('connect', () => {
       this.confirmed = false;
