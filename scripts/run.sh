@@ -30,9 +30,11 @@ trap stop INT TERM EXIT
 pids+=($!)
 "$VENV/bin/python" -m review.app --host 127.0.0.1 --port 8090 --no-migrate &
 pids+=($!)
+"$VENV/bin/python" -m widget.serve &   # demo intranet page + full-page chat on :8080
+pids+=($!)
 "$VENV/bin/rasa" run --model "$MODEL" --port 5005 \
   --credentials credentials.yml --endpoints endpoints.yml &
 pids+=($!)
-echo "Lotsen: Rasa on http://localhost:5005 (REST /webhooks/rest/webhook), actions on :5055, review app on http://127.0.0.1:8090/, records in $ENGAGEMENT_DB_URL" >&2
+echo "Lotsen: Rasa on http://localhost:5005 (REST /webhooks/rest/webhook), actions on :5055, widget demo on http://localhost:8080/, review app on http://127.0.0.1:8090/, records in $ENGAGEMENT_DB_URL" >&2
 # Exit (and stop the rest) as soon as any service dies.
 wait -n "${pids[@]}"

@@ -22,5 +22,8 @@ python -m tests.support.rasa_story_test "$LOTSEN_MODEL"
 step "make eval, smoke size (the full run is make eval)"
 python -m evaluation.nlu_eval --smoke --out results/eval-smoke > /dev/null
 
+step "make bench, smoke size (the full run is make bench)"
+python -m evaluation.bench --smoke --out results/bench-smoke > /dev/null
+
 step "pytest"
 python -m pytest -q -p no:cacheprovider tests

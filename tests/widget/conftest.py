@@ -15,9 +15,9 @@ from widget.serve import DemoServer, Settings
 DEPARTMENT = "Kulturförvaltningen"  # data-department of widget/demo/index.html and chat.html
 
 # Rasa's built-in `socketio:` channel delivers nothing with python-socketio 5.x
-# (see widget/channel.py); the fixed one has the same settings.
+# (see channels/widget_socketio.py); the fixed one has the same settings.
 BUILTIN_SOCKETIO = re.compile(r"^socketio:", re.MULTILINE)
-FIXED_SOCKETIO = "widget.channel.WidgetSocketIOInput:"
+FIXED_SOCKETIO = "channels.widget_socketio.WidgetSocketIOInput:"
 
 
 def project_uses_builtin_socketio(text: str | None = None) -> bool:

@@ -94,10 +94,10 @@ def test_committed_bundle_is_what_the_sources_build():
 def test_project_credentials_configure_a_working_socketio_channel():
     """Rasa 3.6's built-in `socketio` channel never delivers a bot message with
     python-socketio 5.x (enter_room is not awaited) and crashes on custom JSON;
-    `make run` needs the fixed channel (widget/channel.py)."""
+    `make run` needs the fixed channel (channels/widget_socketio.py)."""
     assert not project_uses_builtin_socketio(), (
         f"credentials.yml configures Rasa's built-in `socketio:` channel; replace that key by "
-        f"`{FIXED_SOCKETIO}` (same settings) so that the widget receives answers (see widget/channel.py)"
+        f"`{FIXED_SOCKETIO}` (same settings) so that the widget receives answers (see channels/widget_socketio.py)"
     )
 
 
@@ -107,9 +107,9 @@ def test_channel_fix_is_needed_and_works_with_the_pinned_socketio():
     import socketio
 
     assert inspect.iscoroutinefunction(socketio.AsyncServer.enter_room), (
-        "python-socketio's enter_room is no longer a coroutine: check whether widget/channel.py is still needed"
+        "python-socketio's enter_room is no longer a coroutine: check whether channels/widget_socketio.py is still needed"
     )
-    from widget.channel import WidgetSocketIOInput
+    from channels.widget_socketio import WidgetSocketIOInput
 
     channel = WidgetSocketIOInput.from_credentials(
         {"user_message_evt": "user_uttered", "bot_message_evt": "bot_uttered", "session_persistence": True}

@@ -211,6 +211,15 @@ def test_full_page_chat(demo, new_records):
         page.press("Escape")  # nothing to close on the full page
         assert page.shadow("root.querySelector('.panel').hidden") is False
         page.screenshot(ARTIFACTS / "widget-page.png", full_page=False)
+
+        # "Börja om" forgets the conversation and starts a new Rasa session.
+        session = "() => (Object.entries(sessionStorage).find(([k]) => k.endsWith(':session')) || [])[1]"
+        old = page.evaluate(session)
+        page.click(".restart")
+        page.wait_for(f"(old) => ({session})() && ({session})() !== old", old)
+        assert page.evaluate(CONVERSATION) == []
+        assert page.evaluate("() => Object.keys(sessionStorage).some(k => k.endsWith(':history') && "
+                             "JSON.parse(sessionStorage.getItem(k)).length)") is False
     [record] = [r for r in new_records() if r["topic"] == "delegationsbesok"]
     assert (record["channel"], record["department"]) == ("socketio", DEPARTMENT)
 

@@ -20,7 +20,7 @@ custom payload is sent as ``bot_uttered`` ``{"custom": {...}}``.
 Configure it in credentials.yml in place of ``socketio:`` with the same
 settings::
 
-    widget.channel.WidgetSocketIOInput:
+    channels.widget_socketio.WidgetSocketIOInput:
       user_message_evt: user_uttered
       bot_message_evt: bot_uttered
       session_persistence: true
