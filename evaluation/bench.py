@@ -107,6 +107,7 @@ def _listening_pids(lotsen) -> list[str]:
 def default_assistant(workdir: Path) -> Iterator[tuple[Path, float]]:
     """`rasa init`'s assistant, trained; yields its project folder and training time."""
     project = workdir / "rasa-init"
+    project.mkdir()
     started_at = time.monotonic()
     subprocess.run([str(BIN / "rasa"), "init", "--no-prompt", "--init-dir", str(project)], check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

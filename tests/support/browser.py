@@ -173,12 +173,17 @@ class Page:
 
 
 @contextlib.contextmanager
-def headless_page(width: int = 1280, height: int = 900) -> Iterator[Page]:
-    """A page in a fresh headless Chromium; everything is removed afterwards."""
+def headless_page(
+    width: int = 1280, height: int = 900, driver_js: str = _DRIVER_JS, page_class: type = Page,
+) -> Iterator[Any]:
+    """A page in a fresh headless Chromium; everything is removed afterwards.
+
+    ``driver_js`` and ``page_class`` let a suite add commands of its own to
+    the Node driver and to the Python side (tests/widget/driver.py)."""
     chromium = ensure_chromium()
     playwright = ensure_playwright()
     workdir = Path(tempfile.mkdtemp(prefix="lotsen-browser-"))
-    (workdir / "driver.js").write_text(_DRIVER_JS, encoding="utf-8")
+    (workdir / "driver.js").write_text(driver_js, encoding="utf-8")
     env = dict(
         os.environ,
         PLAYWRIGHT_CORE=str(playwright),
@@ -193,7 +198,7 @@ def headless_page(width: int = 1280, height: int = 900) -> Iterator[Page]:
         ["node", str(workdir / "driver.js")], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
         stderr=log, text=True, env=env, cwd=workdir,
     )
-    page = Page(process)
+    page = page_class(process)
     try:
         hello = page._read()
         if not hello.get("ready"):
@@ -216,4 +221,5 @@ def headless_page(width: int = 1280, height: int = 900) -> Iterator[Page]:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
+                process.wait()
             shutil.rmtree(workdir, ignore_errors=True)

@@ -9,23 +9,9 @@ record of JavaScript dialogs (``alert``) and of CSP violations, and reload.
 from __future__ import annotations
 
 import contextlib
-import json
-import os
-import shutil
-import subprocess
-import tempfile
-from pathlib import Path
 from typing import Any, Iterator
 
-from tests.support.browser import (
-    ARTIFACTS,
-    CHROMIUM_ARGS,
-    COMMAND_TIMEOUT,
-    BrowserError,
-    Page,
-    ensure_chromium,
-    ensure_playwright,
-)
+from tests.support.browser import ARTIFACTS, COMMAND_TIMEOUT, BrowserError, Page, headless_page
 
 __all__ = ["ARTIFACTS", "BrowserError", "WidgetPage", "widget_page"]
 
@@ -135,46 +121,5 @@ class WidgetPage(Page):
 @contextlib.contextmanager
 def widget_page(width: int = 1280, height: int = 900) -> Iterator[WidgetPage]:
     """A :class:`WidgetPage` in a fresh headless Debian Chromium (fresh profile)."""
-    chromium = ensure_chromium()
-    playwright = ensure_playwright()
-    workdir = Path(tempfile.mkdtemp(prefix="lotsen-widget-browser-"))
-    (workdir / "driver.js").write_text(_DRIVER_JS, encoding="utf-8")
-    env = dict(
-        os.environ,
-        PLAYWRIGHT_CORE=str(playwright),
-        PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD="1",
-        CHROMIUM=str(chromium),
-        CHROMIUM_ARGS=json.dumps(list(CHROMIUM_ARGS)),
-        USER_DATA_DIR=str(workdir / "profile"),
-        VIEWPORT=json.dumps({"width": width, "height": height}),
-    )
-    log = open(workdir / "driver.log", "w")
-    process = subprocess.Popen(
-        ["node", str(workdir / "driver.js")], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-        stderr=log, text=True, env=env, cwd=workdir,
-    )
-    page = WidgetPage(process)
-    try:
-        hello = page._read()
-        if not hello.get("ready"):
-            raise BrowserError(f"Chromium did not start: {hello.get('error')}")
+    with headless_page(width, height, driver_js=_DRIVER_JS, page_class=WidgetPage) as page:
         yield page
-    except BrowserError as exc:
-        log.flush()
-        raise BrowserError(f"{exc}\n--- driver log ---\n{(workdir / 'driver.log').read_text()[-3000:]}") from exc
-    finally:
-        log.close()
-        try:
-            if process.poll() is None:
-                page.call("close")
-        except (BrowserError, OSError, ValueError):
-            pass
-        finally:
-            if process.poll() is None:
-                process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-            shutil.rmtree(workdir, ignore_errors=True)
