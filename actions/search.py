@@ -74,9 +74,9 @@ from typing import AbstractSet, Callable, Iterable, Mapping, Optional, Sequence
 import yaml
 
 from actions.knowledge import Entry, KnowledgeBase
+from nlp.lemmas import STOPWORDS_PATH, stop_words
 
 ROOT = Path(__file__).resolve().parent.parent
-STOPWORDS_PATH = ROOT / "nlp" / "stopwords_sv.yml"
 EXAMPLES_PATH = ROOT / "data" / "nlu.yml"
 
 # How often each field's text is repeated in an entry's BM25 document.
@@ -167,11 +167,7 @@ def stem(word: str) -> str:
 
 def load_stopwords(path: Path = STOPWORDS_PATH) -> frozenset[str]:
     """The folded stop words from ``nlp/stopwords_sv.yml``."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    words = data.get("stopwords")
-    if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
-        raise ValueError(f"{path}: 'stopwords' must be a list of words")
-    return frozenset(fold(w) for w in words)
+    return frozenset(fold(w) for w in stop_words(path))
 
 
 def _trigrams(term: str) -> frozenset[str]:

@@ -36,6 +36,7 @@ class SystemRun:
     one_user: LoadResult
     many_users: LoadResult
     one_user_no_records: Optional[LoadResult] = None
+    growth: Optional[dict[int, float]] = None
 
 
 def rss_mb(pid: int) -> float:
@@ -70,11 +71,26 @@ def loads(base_url: str, texts: list[str], one: int, users: int, per_user: int, 
 
 
 def time_training(config: Path, workdir: Path, project: Path = ROOT) -> float:
+    """A full training from scratch: its own empty Rasa cache, so nothing is reused."""
+    env = {**os.environ, "RASA_CACHE_DIRECTORY": str(workdir / "rasa-cache")}
     started_at = time.monotonic()
     subprocess.run([str(BIN / "rasa"), "train", "--config", str(config), "--out", str(workdir / "models"),
-                    "--fixed-model-name", "timed", "--quiet"], cwd=project, check=True,
+                    "--fixed-model-name", "timed", "--quiet"], cwd=project, check=True, env=env,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.monotonic() - started_at
+
+
+def conversation_growth(base_url: str, texts: list[str], lengths: tuple[int, ...] = (1, 50, 100)) -> dict[int, float]:
+    """Median latency (ms) of 10 messages sent after a conversation already holds ``n`` messages."""
+    import statistics
+
+    growth = {}
+    for n in lengths:
+        sender = f"growth-{n}"
+        for i in range(n - 1):
+            send(base_url, sender, texts[i % len(texts)])
+        growth[n] = statistics.median(send(base_url, sender, texts[i % len(texts)])[0] for i in range(10))
+    return growth
 
 
 def bench_lotsen(texts: list[str], args: argparse.Namespace, workdir: Path) -> SystemRun:
@@ -86,11 +102,12 @@ def bench_lotsen(texts: list[str], args: argparse.Namespace, workdir: Path) -> S
         startup = first_answer_after(lotsen.rasa_url, t0)
         one, many = loads(lotsen.rasa_url, texts, args.messages, args.users, args.per_user, "lotsen")
         memory = sum(rss_mb(int(p)) for p in _listening_pids(lotsen))
+        growth = None if args.smoke else conversation_growth(lotsen.rasa_url, texts)
     no_records = None
     if not args.smoke:
         with running_lotsen(workdir, db, extra_env={"LOTSEN_RECORDS": "false"}) as lotsen:
             no_records, _ = loads(lotsen.rasa_url, texts, args.messages, 1, 1, "norec")
-    return SystemRun("Lotsen", training, startup, memory, one, many, no_records)
+    return SystemRun("Lotsen", training, startup, memory, one, many, no_records, growth)
 
 
 def _listening_pids(lotsen) -> list[str]:
@@ -158,8 +175,12 @@ def report(runs: list[SystemRun]) -> str:
         on, off = lotsen.one_user, lotsen.one_user_no_records
         lines += ["", f"Record writing: one user p50 {on.p50:.1f} ms with records, {off.p50:.1f} ms without "
                       f"(cost {on.p50 - off.p50:+.1f} ms); p95 {on.p95:.1f} vs {off.p95:.1f} ms."]
+    if lotsen.growth:
+        lines += ["", "Latency after a conversation already holds n messages (median of 10, ms): "
+                  + ", ".join(f"n={n}: {ms:.0f}" for n, ms in lotsen.growth.items()) + "."]
     lines += ["", f"Messages: one user {lotsen.one_user.messages}, 20 users {lotsen.many_users.messages} "
-                  "(held-out questions, new HTTP connection per message, Python http.client)."]
+                  "(held-out questions, conversations of 10 messages, new HTTP connection per message, "
+                  "Python http.client)."]
     return "\n".join(lines)
 
 

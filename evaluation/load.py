@@ -16,6 +16,10 @@ from typing import Sequence
 from urllib.parse import urlparse
 
 MAX_SECONDS = 300  # every run stops by itself
+# A simulated official asks this many questions, then a new conversation
+# starts (real conversations are short; see docs/performance.md for how
+# latency grows in very long ones).
+CONVERSATION_LENGTH = 10
 
 
 @dataclass
@@ -62,8 +66,12 @@ def send(base_url: str, sender: str, text: str) -> tuple[float, bool]:
     return (time.perf_counter() - started) * 1000, ok
 
 
-def run_load(base_url: str, texts: Sequence[str], users: int, per_user: int, tag: str = "bench") -> LoadResult:
-    """``users`` threads each send ``per_user`` messages (cycling through ``texts``), bounded in time."""
+def run_load(
+    base_url: str, texts: Sequence[str], users: int, per_user: int, tag: str = "bench",
+    conversation_length: int = CONVERSATION_LENGTH,
+) -> LoadResult:
+    """``users`` threads each send ``per_user`` messages (cycling through ``texts``), bounded in time,
+    in conversations of ``conversation_length`` messages."""
     latencies: list[float] = []
     errors = [0]
     lock = threading.Lock()
@@ -73,7 +81,8 @@ def run_load(base_url: str, texts: Sequence[str], users: int, per_user: int, tag
         for i in range(per_user):
             if time.monotonic() > deadline:
                 return
-            ms, ok = send(base_url, f"{tag}-{index}", texts[(index * per_user + i) % len(texts)])
+            sender = f"{tag}-{index}-{i // conversation_length}"
+            ms, ok = send(base_url, sender, texts[(index * per_user + i) % len(texts)])
             with lock:
                 if ok:
                     latencies.append(ms)

@@ -4,18 +4,17 @@ The trained ``sv_core_news_*`` pipelines cannot be downloaded here, so Lotsen
 builds a blank ``sv`` pipeline whose only component is the lookup lemmatizer
 from ``spacy-lookups-data``, patches a few function words that the
 context-free table gets wrong, and saves it to disk. Rasa's ``SpacyNLP``
-loads it by path (``config.yml``); the action server loads the same path.
+loads it by path (``config.yml``). The action server and the review app read
+the same table and overrides without spaCy (:mod:`nlp.lemmas`).
 
 The table is keyed by exact word form, so text must be lower-cased before
-lookup: Rasa does that with ``case_sensitive: false`` and the action server
-with :func:`nlp.lemmas.lemmatize`.
+lookup: Rasa does that with ``case_sensitive: false``, :mod:`nlp.lemmas` itself.
 """
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
-import spacy
 import yaml
 
 HERE = Path(__file__).resolve().parent
@@ -35,6 +34,8 @@ def load_overrides(path: Path = HERE / "lemma_overrides.yml") -> dict[str, str]:
 
 def build(output: Path = DEFAULT_OUTPUT) -> Path:
     """Build the pipeline and write it to ``output``."""
+    import spacy  # here, so that reading the overrides does not import spaCy (and TensorFlow)
+
     nlp = spacy.blank("sv")
     nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
     nlp.initialize()

@@ -26,7 +26,7 @@ from actions.records import COUNTERPART_TYPES, OUTCOMES, create_engine, migrate
 from actions.records import engagement_records as er
 from review import audit, queries
 from review.auth import COOKIE_NAME, LoginThrottle, SessionCodec, resolve_user, sso_user, verify_password
-from review.clusters import Lemmatizer, spacy_lemmatizer
+from review.clusters import Lemmatizer, content_lemmatizer
 from review.config import ReviewConfig, User, load_config
 from review.filters import Filters, parse_filters
 from review.labels import COUNTERPART_TYPE_LABELS, OUTCOME_LABELS, label, topic_label
@@ -72,7 +72,7 @@ class ReviewState:
     def lemmatizer(self) -> Lemmatizer:
         with self._lemmatizer_lock:
             if self._lemmatizer is None:
-                self._lemmatizer = spacy_lemmatizer()
+                self._lemmatizer = content_lemmatizer()
             return self._lemmatizer
 
     async def run(self, fn: Callable[..., Any], *args: Any) -> Any:

@@ -14,7 +14,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
-from pathlib import Path
 from typing import Callable, Iterable, Optional, Sequence
 
 from review.queries import MASKED_QUESTION, QuestionRow
@@ -23,21 +22,20 @@ Lemmatizer = Callable[[str], frozenset[str]]
 DEFAULT_THRESHOLD = 0.4
 
 
-def spacy_lemmatizer(path: Optional[Path] = None) -> Lemmatizer:
-    """Content lemmas of a question with the project's pipeline (cached per text)."""
-    from nlp.build_pipeline import DEFAULT_OUTPUT
-    from nlp.lemmas import lemmatize, load_pipeline
+def content_lemmatizer() -> Lemmatizer:
+    """Content lemmas of a question with the project's Swedish lemma table (cached per text)."""
+    from nlp.lemmas import lemmatize, stop_words
 
-    path = path or DEFAULT_OUTPUT
-    stop_words = load_pipeline(path).Defaults.stop_words
+    words = stop_words() | stop_words(key="grouping_extra")
+    stop = words | {lemma for word in words for lemma in lemmatize(word)}
 
     @lru_cache(maxsize=20000)
     def content_lemmas(text: str) -> frozenset[str]:
         if text.strip() == MASKED_QUESTION:
             return frozenset()
         return frozenset(
-            lemma for lemma in lemmatize(text, path)
-            if len(lemma) > 1 and any(ch.isalpha() for ch in lemma) and lemma not in stop_words
+            lemma for lemma in lemmatize(text)
+            if len(lemma) > 1 and any(ch.isalpha() for ch in lemma) and lemma not in stop
         )
 
     return content_lemmas

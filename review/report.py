@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 
 from actions.records import create_engine, migrate
 from review import pages
-from review.clusters import Lemmatizer, spacy_lemmatizer
+from review.clusters import Lemmatizer, content_lemmatizer
 from review.config import ReviewConfig, load_config
 from review.filters import period
 from review.render import TableView, present, render_template
@@ -70,7 +70,7 @@ def write_report(
 ) -> ReportFiles:
     out_dir = out_dir or config.reports_dir
     out_dir.mkdir(parents=True, exist_ok=True)
-    sections = report_tables(engine, config, date_from, date_to, lemmatizer or spacy_lemmatizer())
+    sections = report_tables(engine, config, date_from, date_to, lemmatizer or content_lemmatizer())
     views: list[tuple[str, list[TableView]]] = [
         (title, present(tables, admin=False, threshold=config.small_group)) for _, title, tables in sections
     ]

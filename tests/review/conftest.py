@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from review.auth import hash_password
-from review.clusters import Lemmatizer, spacy_lemmatizer
+from review.clusters import Lemmatizer, content_lemmatizer
 from review.config import ReviewConfig, parse_config
 from tests.review.live import LiveApp, running_app
 from tests.review.seed import PERIOD, seed
@@ -18,12 +18,9 @@ PASSWORDS = {"anna": "admin-lösenord-1", "vera": "viewer-lösenord-2"}
 
 
 @pytest.fixture(scope="session")
-def lemmatizer(tmp_path_factory: pytest.TempPathFactory) -> Lemmatizer:
-    """The project's spaCy lemmatizer; built into a temporary folder when `make setup` has not run."""
-    from nlp.build_pipeline import DEFAULT_OUTPUT, build
-
-    path = DEFAULT_OUTPUT if DEFAULT_OUTPUT.exists() else build(tmp_path_factory.mktemp("spacy") / "sv_lotsen")
-    return spacy_lemmatizer(path)
+def lemmatizer() -> Lemmatizer:
+    """The project's Swedish lemmatizer (the lookup table the spaCy pipeline is built from)."""
+    return content_lemmatizer()
 
 
 @pytest.fixture(scope="session")
