@@ -2,3 +2,7 @@
 
 ``channels.teams.TeamsInput`` is the Microsoft Teams connector; see docs/teams.md.
 """
+
+from channels import rasa_speedups
+
+rasa_speedups.apply()
