@@ -42,6 +42,27 @@ CHROMIUM_ARGS = (
 )
 COMMAND_TIMEOUT = 60.0
 
+# The command loop every driver script ends with: one JSON command per line in,
+# one JSON result per line out (tests/widget/driver.py adds commands before it).
+DRIVER_LOOP_JS = r"""  const send = (obj) => process.stdout.write(JSON.stringify(obj) + '\n');
+  send({ ready: true });
+  const rl = readline.createInterface({ input: process.stdin });
+  for await (const line of rl) {
+    const { id, cmd, args } = JSON.parse(line);
+    if (cmd === 'close') { await context.close(); send({ id, ok: true, result: null }); break; }
+    try {
+      send({ id, ok: true, result: await commands[cmd](args || {}) });
+    } catch (err) {
+      send({ id, ok: false, error: String(err && err.stack || err) });
+    }
+  }
+  process.exit(0);
+})().catch((err) => {
+  process.stdout.write(JSON.stringify({ ready: false, error: String(err && err.stack || err) }) + '\n');
+  process.exit(1);
+});
+"""
+
 _DRIVER_JS = r"""
 const { chromium } = require(process.env.PLAYWRIGHT_CORE);
 const readline = require('readline');
@@ -66,24 +87,7 @@ const readline = require('readline');
     url: async () => page.url(),
     consoleErrors: async () => consoleErrors.splice(0),
   };
-  const send = (obj) => process.stdout.write(JSON.stringify(obj) + '\n');
-  send({ ready: true });
-  const rl = readline.createInterface({ input: process.stdin });
-  for await (const line of rl) {
-    const { id, cmd, args } = JSON.parse(line);
-    if (cmd === 'close') { await context.close(); send({ id, ok: true, result: null }); break; }
-    try {
-      send({ id, ok: true, result: await commands[cmd](args || {}) });
-    } catch (err) {
-      send({ id, ok: false, error: String(err && err.stack || err) });
-    }
-  }
-  process.exit(0);
-})().catch((err) => {
-  process.stdout.write(JSON.stringify({ ready: false, error: String(err && err.stack || err) }) + '\n');
-  process.exit(1);
-});
-"""
+""" + DRIVER_LOOP_JS
 
 
 class BrowserError(RuntimeError):

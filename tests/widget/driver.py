@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any, Iterator
 
-from tests.support.browser import ARTIFACTS, COMMAND_TIMEOUT, BrowserError, Page, headless_page
+from tests.support.browser import ARTIFACTS, COMMAND_TIMEOUT, DRIVER_LOOP_JS, BrowserError, Page, headless_page
 
 __all__ = ["ARTIFACTS", "BrowserError", "WidgetPage", "widget_page"]
 
@@ -51,24 +51,7 @@ const readline = require('readline');
     consoleErrors: async () => consoleErrors.splice(0),
     dialogs: async () => dialogs.slice(),
   };
-  const send = (obj) => process.stdout.write(JSON.stringify(obj) + '\n');
-  send({ ready: true });
-  const rl = readline.createInterface({ input: process.stdin });
-  for await (const line of rl) {
-    const { id, cmd, args } = JSON.parse(line);
-    if (cmd === 'close') { await context.close(); send({ id, ok: true, result: null }); break; }
-    try {
-      send({ id, ok: true, result: await commands[cmd](args || {}) });
-    } catch (err) {
-      send({ id, ok: false, error: String(err && err.stack || err) });
-    }
-  }
-  process.exit(0);
-})().catch((err) => {
-  process.stdout.write(JSON.stringify({ ready: false, error: String(err && err.stack || err) }) + '\n');
-  process.exit(1);
-});
-"""
+""" + DRIVER_LOOP_JS
 
 # The widget lives in the open shadow root of its host element.
 SHADOW = "document.querySelector('#lotsen').shadowRoot"
