@@ -24,7 +24,9 @@ from sqlalchemy.exc import IntegrityError
 logger = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parent.parent
-OUTCOMES = ("answered", "clarification", "fallback", "out_of_scope")
+# "unrecorded": backfilled by `make reconcile` for a message that reached Rasa
+# but whose record was never written (docs/reliability.md).
+OUTCOMES = ("answered", "clarification", "fallback", "out_of_scope", "unrecorded")
 COUNTERPART_TYPES = ("city", "country", "organisation")
 
 metadata = sa.MetaData()
@@ -38,6 +40,7 @@ engagement_records = sa.Table(
     sa.Column("channel", sa.String(32), nullable=False),
     sa.Column("department", sa.String(200)),
     sa.Column("question", sa.Text, nullable=False),
+    sa.Column("question_truncated", sa.Boolean, nullable=False, default=False),
     sa.Column("intent", sa.String(64)),
     sa.Column("intent_confidence", sa.Float),
     sa.Column("topic", sa.String(32), nullable=False, index=True),
@@ -101,6 +104,7 @@ class EngagementRecord:
     feedback_comment: Optional[str] = None
     search_score: Optional[float] = None
     model_id: Optional[str] = None
+    question_truncated: bool = False
     id: str = field(default_factory=new_record_id)
     created_at: datetime = field(default_factory=utcnow)
 

@@ -23,6 +23,7 @@ OUTCOME_LABELS = {
     "clarification": "Motfråga",
     "fallback": "Kunde inte svara",
     "out_of_scope": "Utanför området",
+    "unrecorded": "Efterregistrerad",
 }
 FEEDBACK_LABELS = {"up": "Tumme upp", "down": "Tumme ned", None: "Ingen återkoppling"}
 COUNTERPART_TYPE_LABELS = {"city": "Stad", "country": "Land", "organisation": "Organisation"}
