@@ -1,0 +1,64 @@
+"""Measure the knowledge search: right topic first on the development set
+(tests/search_dev.yml) and, with --heldout, on tests/heldout/search.yml.
+
+    .venv/bin/python scripts/search_eval.py [--heldout] [--verbose]
+
+--verbose lists the development questions ranked wrong (never the held-out
+ones: that set is only scored, not inspected).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from actions.knowledge import load_knowledge  # noqa: E402
+from actions.search import KnowledgeSearch  # noqa: E402
+
+DEV_PATH = ROOT / "tests" / "search_dev.yml"
+HELDOUT_PATH = ROOT / "tests" / "heldout" / "search.yml"
+
+
+def load_questions(path: Path) -> list[dict]:
+    """A question set: a YAML list of {text, topic}."""
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def accuracy(search: KnowledgeSearch, questions: list[dict]) -> tuple[int, list[tuple[dict, list]]]:
+    """How many questions get the right topic first, and the wrong ones with their hits."""
+    wrong = []
+    for q in questions:
+        hits = search.search(q["text"], limit=3)
+        if not hits or hits[0].topic != q["topic"]:
+            wrong.append((q, hits))
+    return len(questions) - len(wrong), wrong
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--heldout", action="store_true", help="also score the held-out set (rate only)")
+    parser.add_argument("--verbose", action="store_true", help="list the development questions ranked wrong")
+    parser.add_argument("--kb-only", action="store_true", help="search the knowledge base without NLU examples")
+    args = parser.parse_args()
+    kb = load_knowledge(ROOT / "knowledge")
+    search = KnowledgeSearch.build(kb, examples={} if args.kb_only else None)
+    dev = load_questions(DEV_PATH)
+    right, wrong = accuracy(search, dev)
+    print(f"dev: {right}/{len(dev)} = {right / len(dev):.1%}")
+    if args.verbose:
+        for q, hits in wrong:
+            ranked = ", ".join(f"{h.entry_id} {h.score:.2f}" for h in hits)
+            print(f"  [{q['topic']}] {q['text']}\n      -> {ranked}")
+    if args.heldout:
+        heldout = load_questions(HELDOUT_PATH)
+        right, _ = accuracy(search, heldout)
+        print(f"held-out: {right}/{len(heldout)} = {right / len(heldout):.1%}")
+
+
+if __name__ == "__main__":
+    main()
