@@ -26,7 +26,7 @@ trap stop INT TERM EXIT
 "$VENV/bin/python" -c 'import os; from actions.records import create_engine, migrate; migrate(create_engine(os.environ["ENGAGEMENT_DB_URL"]))'
 "$VENV/bin/python" -m review.config init   # first start only: var/review.yml with dev users (passwords printed once)
 
-"$VENV/bin/rasa" run actions --actions actions --port 5055 &
+"$VENV/bin/python" -m actions.serve --port 5055 &   # binds ${LOTSEN_ACTIONS_HOST:-127.0.0.1} (docs/security.md)
 pids+=($!)
 "$VENV/bin/python" -m review.app --host 127.0.0.1 --port 8090 --no-migrate &
 pids+=($!)

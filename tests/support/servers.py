@@ -101,7 +101,7 @@ def running_action_server(workdir: Path, db_url: str, extra_env: Optional[dict[s
     """The action server on a free port; yields its base URL."""
     port = free_port()
     env = lotsen_env(db_url, port, extra_env)
-    cmd = [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(port)]
+    cmd = [sys.executable, "-m", "actions.serve", "--port", str(port)]  # 127.0.0.1 unless LOTSEN_ACTIONS_HOST
     url = f"http://127.0.0.1:{port}"
     with started(cmd, env, workdir / "actions.log", f"{url}/health"):
         yield url
