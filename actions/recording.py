@@ -8,7 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.counterparts import Counterpart
 from actions.privacy import conversation_hash, mask_personal_data
-from actions.records import EngagementRecord
+from actions.records import EngagementRecord, record_id_for
 from actions.runtime import Runtime
 from actions.turn import Turn
 
@@ -20,8 +20,10 @@ def build_record(
     counterpart: Optional[Counterpart] = None, principle_ids: Optional[list[str]] = None,
     search_score: Optional[float] = None,
 ) -> EngagementRecord:
+    conversation_id = hashed_conversation(runtime, turn)
     return EngagementRecord(
-        conversation_id=hashed_conversation(runtime, turn),
+        id=record_id_for(conversation_id, turn.message_id),
+        conversation_id=conversation_id,
         channel=turn.channel,
         department=turn.department,
         question=mask_personal_data(turn.text),
@@ -39,7 +41,9 @@ def build_record(
 
 
 async def save_record(runtime: Runtime, record: EngagementRecord) -> None:
-    """Insert ``record``; a database failure is logged loudly but never costs the user the answer."""
+    """Insert ``record``. When the database is down the writer keeps it in the
+    durable outbox (written once the database is back); only a record the
+    database refuses outright is logged and lost, never the user's answer."""
     if not runtime.settings.records_enabled:
         return
     try:
@@ -53,7 +57,8 @@ def hashed_conversation(runtime: Runtime, turn: Turn) -> str:
 
 
 async def update_record(runtime: Runtime, turn: Turn, record_id: Optional[str], **values: Any) -> None:
-    """Update the record (of this turn's conversation) that a follow-up message belongs to."""
+    """Update the record (of this turn's conversation) that a follow-up message
+    belongs to; queued in the outbox behind its insert while the database is down."""
     if not runtime.settings.records_enabled or not record_id:
         return
     try:

@@ -8,10 +8,8 @@ The schema itself is owned by the Alembic migrations in ``migrations/``;
 """
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -84,6 +82,21 @@ def new_record_id() -> str:
     return str(uuid.uuid4())
 
 
+# Namespace of record ids derived from Rasa messages (fixed forever: changing
+# it would give every message a second name).
+RECORD_ID_NAMESPACE = uuid.UUID("6f1c2b8e-4a57-5d0e-9b1a-1e0f4c7a5d3b")
+
+
+def record_id_for(conversation_id: str, message_id: Optional[str]) -> str:
+    """The id of the record of one user message: uuid5 over the hashed
+    conversation id and Rasa's ``message_id``, so a retried action, another
+    action server replica, the outbox and ``make reconcile`` all name the same
+    record. Without a message id (hand-made trackers) a random id."""
+    if not message_id:
+        return new_record_id()
+    return str(uuid.uuid5(RECORD_ID_NAMESPACE, f"{conversation_id}/{message_id}"))
+
+
 @dataclass
 class EngagementRecord:
     """One row of ``engagement_records``; field names are the column names."""
@@ -115,11 +128,20 @@ class EngagementRecord:
             raise ValueError(f"unknown counterpart_type {self.counterpart_type!r}")
 
 
+# Seconds PostgreSQL may take to accept a connection before a write counts as
+# failed (and goes to the outbox) instead of waiting for the TCP timeout.
+PG_CONNECT_TIMEOUT = 3
+
+
 def create_engine(url: str) -> Engine:
     """An engine in SQLAlchemy's 2.0 style; SQLite files get their folder created."""
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
         Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
-    return sa.create_engine(url, future=True, pool_pre_ping=True)
+    connect_args: dict[str, Any] = {}
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() == "postgresql" and "connect_timeout" not in parsed.query:
+        connect_args["connect_timeout"] = PG_CONNECT_TIMEOUT
+    return sa.create_engine(url, future=True, pool_pre_ping=True, connect_args=connect_args)
 
 
 def migrate(engine: Engine) -> None:
@@ -144,17 +166,37 @@ class RecordStore:
         """Insert ``record``; return False when a row with its id already exists.
 
         Inserting the same record twice is harmless, so a retried write can
-        never double a question.
+        never double a question. The one exception: a row that ``make
+        reconcile`` backfilled as ``unrecorded`` is replaced by the real record
+        when that arrives late (from the outbox).
         """
+        row = asdict(record)
         try:
             with self.engine.begin() as conn:
-                conn.execute(engagement_records.insert().values(**asdict(record)))
+                conn.execute(engagement_records.insert().values(**row))
         except IntegrityError:
-            if self.get(record.id) is None:
+            existing = self.get(record.id)
+            if existing is None:
                 raise
+            if existing["outcome"] == "unrecorded" and record.outcome != "unrecorded":
+                row.pop("id")
+                self.update(record.id, **row)
+                logger.info("backfilled engagement record replaced by the real one")
+                return True
             logger.info("engagement record %s already stored", record.id)
             return False
         return True
+
+    def existing_ids(self, ids: list[str]) -> set[str]:
+        """Those of ``ids`` that have a record."""
+        found: set[str] = set()
+        with self.engine.connect() as conn:
+            for start in range(0, len(ids), 500):
+                chunk = ids[start:start + 500]
+                found.update(conn.execute(
+                    sa.select(engagement_records.c.id).where(engagement_records.c.id.in_(chunk))
+                ).scalars())
+        return found
 
     def update(self, record_id: str, conversation_id: Optional[str] = None, **values: Any) -> bool:
         """Update columns of one record; return whether it existed.
@@ -203,28 +245,3 @@ class RecordStore:
                 sa.select(engagement_records).order_by(engagement_records.c.created_at)
             ).mappings().all()
         return [dict(r) for r in rows]
-
-
-class AsyncRecordWriter:
-    """Runs a :class:`RecordStore`'s blocking calls on worker threads.
-
-    rasa-sdk runs actions on its event loop; database I/O there would stall
-    every conversation, so each call is handed to a small thread pool.
-    """
-
-    def __init__(self, store: RecordStore, workers: int = 4) -> None:
-        self.store = store
-        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="records")
-
-    async def insert(self, record: EngagementRecord) -> bool:
-        return await self._run(self.store.insert, record)
-
-    async def update(self, record_id: str, conversation_id: Optional[str] = None, **values: Any) -> bool:
-        return await self._run(lambda: self.store.update(record_id, conversation_id, **values))
-
-    async def save_assessment(self, record_id: str, **values: Any) -> None:
-        await self._run(lambda: self.store.save_assessment(record_id, **values))
-
-    async def _run(self, fn: Any, *args: Any) -> Any:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, fn, *args)

@@ -1,5 +1,5 @@
 """What the actions share for the lifetime of the action server: settings,
-knowledge base, gazetteer and the records writer.
+knowledge base, gazetteer, the records writer and the outbox drainer.
 
 Built once by :func:`get_runtime` (``actions/startup.py`` does it when the
 action server imports the package, so broken configuration stops start-up);
@@ -8,8 +8,10 @@ tests build their own with :func:`build_runtime` and install it with
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Optional
 
 from actions.answering import Presentation
@@ -17,8 +19,10 @@ from actions.assessment import AssessmentGuide
 from actions.counterparts import Gazetteer
 from actions.knowledge import KnowledgeBase, load_knowledge
 from actions.search import KnowledgeSearch
-from actions.records import AsyncRecordWriter, RecordStore, create_engine, migrate
-from actions.settings import Settings, load_settings
+from actions.durable_writer import DurableRecordWriter
+from actions.outbox import Outbox, OutboxDrainer, database_unavailable
+from actions.records import RecordStore, create_engine, migrate
+from actions.settings import PROJECT_ROOT, Settings, load_settings
 from sqlalchemy.engine import Engine
 
 logger = logging.getLogger(__name__)
@@ -30,9 +34,39 @@ class Runtime:
     knowledge: KnowledgeBase
     presentation: Presentation
     gazetteer: Gazetteer
-    writer: AsyncRecordWriter
+    writer: DurableRecordWriter
     guide: AssessmentGuide
     search: KnowledgeSearch
+    drainer: OutboxDrainer
+
+
+def default_outbox_path(engine: Engine) -> Path:
+    """Beside a SQLite records file; for a server database, var/outbox-<hash of its URL>.db."""
+    database = engine.url.database
+    if engine.url.get_backend_name() == "sqlite" and database and database != ":memory:":
+        return Path(database).with_suffix(".outbox.db")
+    name = hashlib.sha256(engine.url.render_as_string(hide_password=True).encode()).hexdigest()[:12]
+    return PROJECT_ROOT / "var" / f"outbox-{name}.db"
+
+
+def build_writer(settings: Settings, engine: Engine) -> tuple[DurableRecordWriter, OutboxDrainer]:
+    """The records writer and its outbox drainer; migrates the database, or
+    (when it is down) leaves that to the drainer's first successful pass."""
+    database = engine.url.render_as_string(hide_password=True)
+    outbox = Outbox(settings.outbox_path or default_outbox_path(engine), database)
+    store = RecordStore(engine)
+    writer = DurableRecordWriter(store, outbox, settings.db_write_timeout)
+    prepare = None
+    try:
+        migrate(engine)
+    except Exception as exc:  # noqa: BLE001 - only an unreachable database is survivable
+        if not database_unavailable(exc):
+            raise
+        writer.breaker.open(f"{type(exc).__name__} at start-up")
+        prepare = lambda: migrate(engine)  # noqa: E731
+    drainer = OutboxDrainer(outbox, store, settings.outbox_drain_interval, prepare=prepare,
+                            on_empty=writer.breaker.close)
+    return writer, drainer
 
 
 def build_runtime(settings: Settings, engine: Optional[Engine] = None) -> Runtime:
@@ -45,13 +79,14 @@ def build_runtime(settings: Settings, engine: Optional[Engine] = None) -> Runtim
     guide = AssessmentGuide.load(settings.knowledge_dir, knowledge)
     gazetteer = Gazetteer.load(settings.counterparts_file)
     engine = engine or create_engine(settings.db_url)
-    migrate(engine)
+    writer, drainer = build_writer(settings, engine)
     logger.info(
-        "Lotsen actions ready: %d knowledge entries (version %s), %d counterpart names, records in %s",
+        "Lotsen actions ready: %d knowledge entries (version %s), %d counterpart names, records in %s, outbox %s",
         len(knowledge.entries), knowledge.version, len(gazetteer), engine.url.render_as_string(hide_password=True),
+        writer.outbox.path,
     )
     search = KnowledgeSearch.build(knowledge)
-    return Runtime(settings, knowledge, presentation, gazetteer, AsyncRecordWriter(RecordStore(engine)), guide, search)
+    return Runtime(settings, knowledge, presentation, gazetteer, writer, guide, search, drainer)
 
 
 _runtime: Optional[Runtime] = None
@@ -61,6 +96,7 @@ def get_runtime() -> Runtime:
     global _runtime
     if _runtime is None:
         _runtime = build_runtime(load_settings())
+        _runtime.drainer.start()  # drains what an earlier run left, then every few seconds
     return _runtime
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
+from typing import Mapping, Optional
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB_PATH = PROJECT_ROOT / "var" / "engagements.db"
@@ -29,6 +29,13 @@ class Settings:
     counterparts_file: Path
     records_enabled: bool
     clarify_min_confidence: float
+    # The durable outbox for records the database could not take (docs/reliability.md);
+    # None: derived from the records database (actions/runtime.py default_outbox_path).
+    outbox_path: Optional[Path] = None
+    # Longest a message waits for a record write before it goes to the outbox.
+    db_write_timeout: float = 2.0
+    # Seconds between attempts to write the outbox to the database.
+    outbox_drain_interval: float = 2.0
 
 
 def _float(env: Mapping[str, str], name: str, default: float) -> float:
@@ -42,6 +49,36 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
     if not 0.0 <= value <= 1.0:
         raise ConfigurationError(f"{name} must be between 0 and 1, got {value}")
     return value
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float, maximum: float) -> float:
+    raw = env.get(name, "")
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ConfigurationError(f"{name} must be a number of seconds, got {raw!r}") from exc
+    if not 0.0 < value <= maximum:
+        raise ConfigurationError(f"{name} must be more than 0 and at most {maximum} seconds, got {value}")
+    return value
+
+
+def _outbox_path(env: Mapping[str, str]) -> Optional[Path]:
+    """LOTSEN_OUTBOX_PATH (relative paths from the project root): a file in a writable folder."""
+    raw = env.get("LOTSEN_OUTBOX_PATH", "")
+    if not raw:
+        return None
+    path = Path(raw) if Path(raw).is_absolute() else PROJECT_ROOT / raw
+    if path.is_dir():
+        raise ConfigurationError(f"LOTSEN_OUTBOX_PATH must name a file, {path} is a folder")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigurationError(f"LOTSEN_OUTBOX_PATH: cannot create folder {path.parent}: {exc}") from exc
+    if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise ConfigurationError(f"LOTSEN_OUTBOX_PATH: {path} is not writable")
+    return path
 
 
 def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
@@ -78,4 +115,7 @@ def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
         counterparts_file=counterparts,
         records_enabled=_flag(env, "LOTSEN_RECORDS", True),
         clarify_min_confidence=_float(env, "LOTSEN_CLARIFY_MIN_CONFIDENCE", 0.2),
+        outbox_path=_outbox_path(env),
+        db_write_timeout=_seconds(env, "LOTSEN_DB_WRITE_TIMEOUT", 2.0, 30.0),
+        outbox_drain_interval=_seconds(env, "LOTSEN_OUTBOX_DRAIN_INTERVAL", 2.0, 300.0),
     )

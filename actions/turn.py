@@ -20,6 +20,7 @@ class Turn:
     model_id: Optional[str]
     entities: list[dict[str, Any]] = field(default_factory=list)
     ranking: list[dict[str, Any]] = field(default_factory=list)
+    message_id: Optional[str] = None  # Rasa's id of the user message; names its record
 
     def entity(self, name: str) -> Optional[str]:
         """The first value of entity ``name`` in this message."""
@@ -59,4 +60,5 @@ def read_turn(tracker: Tracker) -> Turn:
         model_id=_model_id(tracker),
         entities=list(message.get("entities") or []),
         ranking=list(message.get("intent_ranking") or []),
+        message_id=message.get("message_id"),
     )

@@ -5,7 +5,9 @@ import asyncio
 
 import pytest
 
-from actions.records import AsyncRecordWriter, EngagementRecord, RecordStore
+from actions.durable_writer import DurableRecordWriter
+from actions.outbox import Outbox
+from actions.records import EngagementRecord, RecordStore
 
 
 def make_record(**overrides) -> EngagementRecord:
@@ -48,12 +50,22 @@ def test_update_changes_only_the_named_record(engine):
     assert not store.update("missing", feedback="up")
 
 
-def test_async_writer_runs_off_the_event_loop(engine):
-    writer = AsyncRecordWriter(RecordStore(engine))
+def test_async_writer_runs_off_the_event_loop(engine, tmp_path):
+    writer = DurableRecordWriter(RecordStore(engine), Outbox(tmp_path / "outbox.db", str(engine.url)), timeout=5)
     record = make_record()
     assert asyncio.run(writer.insert(record))
     assert asyncio.run(writer.update(record.id, outcome="clarification"))
     assert writer.store.get(record.id)["outcome"] == "clarification"
+
+
+def test_a_backfilled_record_is_replaced_by_the_real_one_and_then_kept(engine):
+    store = RecordStore(engine)
+    real = make_record()
+    assert store.insert(make_record(id=real.id, outcome="unrecorded", topic="out_of_scope", principle_ids=[]))
+    assert store.insert(real)
+    assert store.get(real.id)["outcome"] == "answered"
+    assert not store.insert(make_record(id=real.id, outcome="unrecorded"))
+    assert [r["outcome"] for r in store.all()] == ["answered"]
 
 
 def test_unknown_outcome_is_refused():
