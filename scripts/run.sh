@@ -11,6 +11,7 @@ export ACTION_ENDPOINT_URL=${ACTION_ENDPOINT_URL:-http://127.0.0.1:5055/webhook}
 # credentials.yml reads these; empty values switch the Teams channel off.
 export TEAMS_APP_ID=${TEAMS_APP_ID:-} TEAMS_APP_PASSWORD=${TEAMS_APP_PASSWORD:-} TEAMS_TENANT_ID=${TEAMS_TENANT_ID:-}
 export ENGAGEMENT_DB_URL=${ENGAGEMENT_DB_URL:-sqlite:///$PWD/var/engagements.db}
+eval "$("$VENV/bin/python" -m stores.endpoint_env)"   # tracker and lock store defaults for endpoints.yml
 mkdir -p var
 
 pids=()

@@ -12,6 +12,7 @@ from typing import Iterator, Optional
 
 import requests
 
+from stores.endpoint_env import with_store_defaults
 from tests.support.postgres import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,7 +69,7 @@ def _start(cmd: list[str], env: dict[str, str], log: Path, cwd: Path = ROOT) -> 
 
 def lotsen_env(db_url: str, action_port: int, extra_env: Optional[dict[str, str]] = None) -> dict[str, str]:
     return {
-        **os.environ,
+        **with_store_defaults(os.environ),
         "LOTSEN_HASH_KEY": "test-key-0123456789abcdef",
         "ENGAGEMENT_DB_URL": db_url,
         "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook",
@@ -116,6 +117,7 @@ def running_lotsen(
     ``credentials`` replaces the project's credentials.yml (e.g. to point the
     Teams channel at fake Bot Framework services)."""
     model = trained_model()
+    extra_env = {"LOTSEN_TRACKER_URL": f"sqlite:///{workdir / 'tracker.db'}", **(extra_env or {})}
     with running_action_server(workdir, db_url, extra_env) as actions_url:
         env = lotsen_env(db_url, int(actions_url.rsplit(":", 1)[1]), extra_env)
         port = free_port()
