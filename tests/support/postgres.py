@@ -66,3 +66,50 @@ def running_postgres(database: str = "lotsen") -> Iterator[str]:
                 capture_output=True,
             )
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+class PostgresServer:
+    """A PostgreSQL server the test can stop and start again (same data, same
+    port): the records database going down in the middle of a run."""
+
+    def __init__(self, database: str = "lotsen") -> None:
+        self.bindir = _bindir()
+        self.workdir = Path(tempfile.mkdtemp(prefix="lotsen-pg-"))
+        self.datadir = self.workdir / "data"
+        if os.geteuid() == 0:
+            shutil.chown(self.workdir, "postgres", "postgres")
+        self.port = free_port()
+        self.url = f"postgresql+psycopg2://lotsen@127.0.0.1:{self.port}/{database}"
+        self._run([str(self.bindir / "initdb"), "-D", str(self.datadir), "-U", "lotsen", "--auth=trust", "-E", "UTF8"])
+        self.start()
+        self._run([str(self.bindir / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "lotsen", database])
+
+    def _run(self, cmd: list[str]) -> None:
+        subprocess.run(_as_postgres(cmd), check=True, capture_output=True)
+
+    def start(self) -> None:
+        self._run([
+            str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-l", str(self.workdir / "log"), "-w", "start",
+            "-o", f"-h 127.0.0.1 -p {self.port} -k {self.workdir} -F",
+        ])
+
+    def stop(self) -> None:
+        """Stop at once, as a crash would (connections are cut)."""
+        self._run([str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-m", "immediate", "-w", "stop"])
+
+    def remove(self) -> None:
+        subprocess.run(
+            _as_postgres([str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-m", "immediate", "stop"]),
+            capture_output=True,
+        )
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def stoppable_postgres(database: str = "lotsen") -> Iterator[PostgresServer]:
+    """A :class:`PostgresServer`, removed when the block ends."""
+    server = PostgresServer(database)
+    try:
+        yield server
+    finally:
+        server.remove()

@@ -1,0 +1,1 @@
+"""Nothing lost: the outbox, reconciliation (issue 7)."""
