@@ -1,0 +1,1 @@
+"""Lotsen's dependency audit and its accepted findings (docs/security.md)."""
