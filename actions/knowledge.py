@@ -19,8 +19,14 @@ KINDS = ("strategy", "administration_view", "public_fact")
 TAGS = ("capital", "nordic_capital", "eu_member", "nordic", "city", "country", "organisation")
 # Topics answered from domain.yml responses rather than from principle entries.
 CONVERSATIONAL_TOPICS = ("smalltalk", "out_of_scope")
+ENTRY_KEYS = (
+    "id", "topic", "primary", "title", "answer", "conditions", "details", "kind", "source", "section",
+    "related", "keywords", "questions", "tailoring",
+)
 # Files in knowledge/ that are not topic files (each read by its own loader).
-SPECIAL_FILES = ("sources.yml", "topic-labels.yml", "topics.yml", "presentation.yml", "assessment.yml")
+SPECIAL_FILES = (
+    "sources.yml", "topic-labels.yml", "topics.yml", "presentation.yml", "assessment.yml", "synonyms.yml",
+)
 
 
 class KnowledgeError(ValueError):
@@ -54,6 +60,8 @@ class Entry:
     details: Optional[str] = None
     related: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
+    # Other ways officials ask what the entry answers (for the knowledge search only).
+    questions: tuple[str, ...] = ()
     tailoring: tuple[Tailoring, ...] = ()
     file: str = ""
 
@@ -116,6 +124,9 @@ def parse_entry(raw: Any, path: Path, sources: dict[str, Source], topics: tuple[
     if not isinstance(raw, dict):
         raise KnowledgeError(f"{path}: every entry must be a mapping")
     where = f"{path.name}: entry {raw.get('id', '<no id>')!r}"
+    unknown = sorted(set(raw) - set(ENTRY_KEYS))
+    if unknown:
+        raise KnowledgeError(f"{where}: unknown field(s) {', '.join(map(str, unknown))}")
     entry_id = _require_str(raw, "id", where)
     topic = _require_str(raw, "topic", where)
     if topic not in topics or topic in CONVERSATIONAL_TOPICS:
@@ -136,6 +147,7 @@ def parse_entry(raw: Any, path: Path, sources: dict[str, Source], topics: tuple[
         primary=bool(raw.get("primary", False)),
         details=raw.get("details") or None, related=_str_list(raw, "related", where),
         keywords=tuple(k.lower() for k in _str_list(raw, "keywords", where)),
+        questions=_str_list(raw, "questions", where),
         tailoring=_tailoring(raw, where), file=path.name,
     )
 

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from actions.knowledge import load_knowledge  # noqa: E402
-from actions.search import KnowledgeSearch  # noqa: E402
+from actions.search import KnowledgeSearch, load_examples  # noqa: E402
 
 DEV_PATH = ROOT / "tests" / "search_dev.yml"
 HELDOUT_PATH = ROOT / "tests" / "heldout" / "search.yml"
@@ -39,11 +39,26 @@ def accuracy(search: KnowledgeSearch, questions: list[dict]) -> tuple[int, list[
     return len(questions) - len(wrong), wrong
 
 
+def cross_validation(kb, folds: int = 5) -> tuple[int, int]:
+    """Right topic first over ``folds``-fold cross-validation on the topic examples of data/nlu.yml."""
+    examples = load_examples()
+    right = total = 0
+    for fold in range(folds):
+        train = {intent: [q for i, q in enumerate(qs) if i % folds != fold] for intent, qs in examples.items()}
+        search = KnowledgeSearch.build(kb, examples=train)
+        test = [{"text": q, "topic": intent} for intent, qs in examples.items() if intent in kb.by_topic
+                for i, q in enumerate(qs) if i % folds == fold]
+        ok, _ = accuracy(search, test)
+        right, total = right + ok, total + len(test)
+    return right, total
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--heldout", action="store_true", help="also score the held-out set (rate only)")
     parser.add_argument("--verbose", action="store_true", help="list the development questions ranked wrong")
     parser.add_argument("--kb-only", action="store_true", help="search the knowledge base without NLU examples")
+    parser.add_argument("--cv", action="store_true", help="also 5-fold cross-validation over data/nlu.yml")
     args = parser.parse_args()
     kb = load_knowledge(ROOT / "knowledge")
     search = KnowledgeSearch.build(kb, examples={} if args.kb_only else None)
@@ -54,6 +69,9 @@ def main() -> None:
         for q, hits in wrong:
             ranked = ", ".join(f"{h.entry_id} {h.score:.2f}" for h in hits)
             print(f"  [{q['topic']}] {q['text']}\n      -> {ranked}")
+    if args.cv:
+        right, total = cross_validation(kb)
+        print(f"nlu 5-fold: {right}/{total} = {right / total:.1%}")
     if args.heldout:
         heldout = load_questions(HELDOUT_PATH)
         right, _ = accuracy(search, heldout)

@@ -1,0 +1,109 @@
+"""Scoring structures of the knowledge search (``actions/search.py``): BM25 with
+character n-gram TF-IDF over the entries, and a linear SVM over example questions."""
+from __future__ import annotations
+
+import math
+from collections import Counter
+from typing import Callable
+
+BM25_K1 = 1.2
+BM25_B = 0.75
+# Entry similarity: this share from BM25, the rest from the n-gram cosine.
+BM25_SHARE = 0.5
+# A query word unknown to an index weighs as much as a median term of it.
+UNKNOWN_TERM_WEIGHT = 1.0
+SVC_C = 0.5
+SVC_TEMPERATURE = 3.0
+
+
+class Index:
+    """BM25 and character n-gram TF-IDF statistics over a list of documents."""
+
+    def __init__(self, terms: list[Counter], ngrams: list[Counter]) -> None:
+        n_docs = len(terms)
+        self.terms = terms
+        self.lengths = [sum(c.values()) for c in terms]
+        self.avg_length = sum(self.lengths) / max(n_docs, 1)
+        df: Counter = Counter()
+        for counts in terms:
+            df.update(counts.keys())
+        self.idf = {t: math.log(1 + (n_docs - d + 0.5) / (d + 0.5)) for t, d in df.items()}
+        median = sorted(self.idf.values())[len(self.idf) // 2] if self.idf else 1.0
+        self.unknown_idf = median * UNKNOWN_TERM_WEIGHT
+        ngram_df: Counter = Counter()
+        for counts in ngrams:
+            ngram_df.update(counts.keys())
+        self.ngram_idf = {g: math.log((1 + n_docs) / (1 + d)) + 1 for g, d in ngram_df.items()}
+        self.unknown_ngram_idf = math.log(1 + n_docs) + 1
+        self.ngrams = [self.ngram_vector(c) for c in ngrams]
+        self.postings: dict[str, list[int]] = {}
+        for i, vector in enumerate(self.ngrams):
+            for g in vector:
+                self.postings.setdefault(g, []).append(i)
+
+    def bm25(self, weights: dict[str, float], unknown: float) -> list[float]:
+        """BM25 per document divided by the best score the query could reach (0..1)."""
+        ceiling = sum(w * self.idf.get(t, self.unknown_idf) for t, w in weights.items())
+        ceiling += unknown * self.unknown_idf
+        scores = [0.0] * len(self.terms)
+        if ceiling <= 0:
+            return scores
+        for i, (terms, length) in enumerate(zip(self.terms, self.lengths)):
+            norm = BM25_K1 * (1 - BM25_B + BM25_B * length / self.avg_length)
+            total = 0.0
+            for term, weight in weights.items():
+                tf = terms.get(term, 0)
+                if tf:
+                    total += weight * self.idf[term] * tf * (BM25_K1 + 1) / (tf + norm)
+            scores[i] = total / ((BM25_K1 + 1) * ceiling)
+        return scores
+
+    def ngram_vector(self, counts: Counter) -> dict[str, float]:
+        """Sub-linear TF-IDF of character n-grams, L2-normalised."""
+        vector = {
+            g: (1 + math.log(c)) * self.ngram_idf.get(g, self.unknown_ngram_idf) for g, c in counts.items()
+        }
+        norm = math.sqrt(sum(v * v for v in vector.values())) or 1.0
+        return {g: v / norm for g, v in vector.items()}
+
+    def cosine(self, counts: Counter) -> list[float]:
+        """Cosine similarity of the query's n-grams to every document."""
+        scores = [0.0] * len(self.ngrams)
+        for g, w in self.ngram_vector(counts).items():
+            for i in self.postings.get(g, ()):
+                scores[i] += w * self.ngrams[i][g]
+        return scores
+
+    def scores(self, weights: dict[str, float], unknown: float, ngrams: Counter) -> list[float]:
+        """The combined 0..1 score per document."""
+        return [
+            BM25_SHARE * b + (1 - BM25_SHARE) * c
+            for b, c in zip(self.bm25(weights, unknown), self.cosine(ngrams))
+        ]
+
+
+class TopicClassifier:
+    """A linear SVM over the example questions, with softmax probabilities per intent.
+
+    Features: TF-IDF of the index terms (stems and compound parts) and of
+    their character n-grams.
+    """
+
+    def __init__(self, texts: list[str], labels: list[str], terms: Callable[[str], list[str]],
+                 ngrams: Callable[[str], list[str]]) -> None:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.pipeline import make_union
+        from sklearn.svm import LinearSVC
+
+        self.features = make_union(
+            TfidfVectorizer(analyzer=terms, sublinear_tf=True),
+            TfidfVectorizer(analyzer=ngrams, sublinear_tf=True, min_df=2),
+        )
+        self.model = LinearSVC(C=SVC_C).fit(self.features.fit_transform(texts), labels)
+
+    def probabilities(self, text: str) -> dict[str, float]:
+        """P(intent | text) for every intent of the examples."""
+        decision = self.model.decision_function(self.features.transform([text]))[0] * SVC_TEMPERATURE
+        exps = [math.exp(d - max(decision)) for d in decision]
+        total = sum(exps)
+        return {label: e / total for label, e in zip(self.model.classes_, exps)}

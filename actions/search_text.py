@@ -1,0 +1,290 @@
+"""Swedish text analysis for the knowledge search (``actions/search.py``).
+
+A word becomes index terms in these steps: lemmatised (:func:`nlp.lemmas.lemmatize`,
+cached per word), Swedish stop words dropped (``nlp/stopwords_sv.yml``, on the
+word and on its lemma), lightly stemmed (the Snowball Swedish suffix rules),
+folded (å→a, ä→a, ö→o) and mapped to its synonym group
+(``knowledge/synonyms.yml``: general Swedish words that mean the same here,
+such as "systerstad" and "vänort"). Compounds the index does not know whole
+are split into known parts (:func:`expand`); unknown words are matched to
+similar known ones by letter trigrams (the index does that, with :func:`trigrams`).
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import AbstractSet, Callable, Iterable, Mapping, Optional
+
+import yaml
+
+from actions.knowledge import KnowledgeError
+from nlp.lemmas import STOPWORDS_PATH, stop_words
+
+ROOT = Path(__file__).resolve().parent.parent
+SYNONYMS_PATH = ROOT / "knowledge" / "synonyms.yml"
+
+NGRAM_SIZES = (3, 4, 5)
+MIN_PART = 3  # shortest compound part, in characters
+MAX_CACHE = 20000  # words kept per cache (lemmas, compound splits)
+
+WORD = re.compile(r"\w+(?:[-:]\w+)*")
+PIECE_SPLIT = re.compile(r"[-:_]")
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip diacritics: å→a, ä→a, ö→o, é→e."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+_VOWELS = frozenset("aeiouyäåö")
+_STEP1 = sorted(
+    "a arna erna heterna orna ad e ade ande arne are aste en anden aren heten ern ar er heter "
+    "or as arnas ernas ornas es ades andes ens arens hetens erns at andet het ast s".split(),
+    key=len, reverse=True,
+)
+_S_ENDING = frozenset("bcdfghjklmnoprtvy")
+_STEP2 = ("dd", "gd", "nn", "dt", "gt", "kt", "tt")
+_STEP3 = (("fullt", "full"), ("löst", "lös"), ("lig", ""), ("els", ""), ("ig", ""))
+
+
+def stem(word: str) -> str:
+    """Light Swedish suffix stripping (the Snowball Swedish algorithm) on a lower-case word."""
+    r1 = len(word)
+    for i in range(1, len(word)):
+        if word[i] not in _VOWELS and word[i - 1] in _VOWELS:
+            r1 = max(i + 1, 3)
+            break
+    for suffix in _STEP1:
+        if word.endswith(suffix) and len(word) - len(suffix) >= r1:
+            if suffix != "s":
+                word = word[: -len(suffix)]
+            elif len(word) >= 2 and word[-2] in _S_ENDING:
+                word = word[:-1]
+            break
+    for suffix in _STEP2:
+        if word.endswith(suffix) and len(word) - 2 >= r1:
+            word = word[:-1]
+            break
+    for suffix, replacement in _STEP3:
+        if word.endswith(suffix) and len(word) - len(suffix) >= r1:
+            word = word[: -len(suffix)] + replacement
+            break
+    return word
+
+
+def load_stopwords(path: Path = STOPWORDS_PATH) -> frozenset[str]:
+    """The folded stop words from ``nlp/stopwords_sv.yml``."""
+    return frozenset(fold(w) for w in stop_words(path))
+
+
+def load_synonym_groups(path: Path = SYNONYMS_PATH) -> list[tuple[str, ...]]:
+    """The synonym groups of ``knowledge/synonyms.yml``; raise KnowledgeError when malformed.
+
+    Each group is a list of at least two single words (compounds allowed,
+    no spaces); the first names the group. A word may be in one group only.
+    """
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise KnowledgeError(f"{path}: cannot read YAML: {exc}") from exc
+    groups = data.get("synonyms") if isinstance(data, dict) else None
+    if not isinstance(groups, list) or not groups:
+        raise KnowledgeError(f"{path.name}: 'synonyms' must be a non-empty list of word lists")
+    seen: dict[str, int] = {}
+    result = []
+    for number, group in enumerate(groups, start=1):
+        where = f"{path.name}: group {number}"
+        if not isinstance(group, list) or len(group) < 2:
+            raise KnowledgeError(f"{where}: must be a list of at least two words")
+        words = []
+        for word in group:
+            if not isinstance(word, str) or not WORD.fullmatch(word.strip().lower()):
+                raise KnowledgeError(f"{where}: {word!r} is not a single word")
+            word = word.strip().lower()
+            if word in seen:
+                raise KnowledgeError(f"{where}: {word!r} is already in group {seen[word]}")
+            seen[word] = number
+            words.append(word)
+        result.append(tuple(words))
+    return result
+
+
+def trigrams(term: str) -> frozenset[str]:
+    padded = f" {term} "
+    return frozenset(padded[i : i + 3] for i in range(len(padded) - 2))
+
+
+def dice(a: frozenset[str], b: frozenset[str]) -> float:
+    return 2 * len(a & b) / (len(a) + len(b)) if a and b else 0.0
+
+
+def default_lemmatize(text: str) -> list[str]:
+    from nlp.lemmas import lemmatize
+
+    return lemmatize(text)
+
+
+# Endings added to synonym words so that their inflected forms are found too
+# (after a vowel, after a consonant).
+GROUP_INFLECTIONS = (
+    ("n", "r", "rna", "ns", "t"),
+    ("en", "et", "er", "ar", "or", "erna", "arna", "orna", "ens", "ets"),
+)
+
+
+@dataclass
+class Analyzer:
+    """Turns text into folded, stemmed index terms, synonyms mapped to their group."""
+
+    lemmatize: Callable[[str], list[str]]
+    stopwords: frozenset[str]
+    synonyms: Mapping[str, str] = field(default_factory=dict)
+    vocabulary: AbstractSet[str] = frozenset()
+    cache: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, lemmatize: Callable[[str], list[str]], stopwords: frozenset[str],
+              groups: Iterable[tuple[str, ...]] = ()) -> "Analyzer":
+        """An analyzer whose synonym table maps each group's terms to its first word's term."""
+        analyzer = cls(lemmatize, stopwords)
+        table: dict[str, str] = {}
+        for group in groups:
+            head = next((p[-1] for p in map(analyzer._lemma_pieces, group) if p), None)
+            for word in group:
+                # The stemmer treats base and inflected forms differently ("vänstad" → vänst,
+                # "vänstäder" → vänstad), so every common inflection is registered too.
+                endings = GROUP_INFLECTIONS[0] if fold(word[-1]) in "aeiouy" else GROUP_INFLECTIONS[1]
+                forms = [analyzer._lemma_pieces(word)] + [analyzer._pieces([word + e]) for e in endings]
+                for term in (p[-1] for p in forms if p):
+                    if head is not None and term != head:
+                        table.setdefault(term, head)
+        analyzer.cache.clear()  # cached before the table existed
+        analyzer.synonyms = table
+        return analyzer
+
+    def words(self, text: str) -> list[str]:
+        """Index words of the content words of ``text`` (stop words and 1-letter pieces dropped)."""
+        result: list[str] = []
+        for surface in WORD.findall(text.lower()):
+            if fold(surface) in self.stopwords:
+                continue
+            result.extend(self._lemma_pieces(surface))
+        return result
+
+    def use_vocabulary(self, vocabulary: AbstractSet[str], texts: Iterable[str]) -> None:
+        """Prefer known terms from now on (see :meth:`_pieces`); re-analyse ``texts`` in one call."""
+        self.vocabulary = vocabulary
+        self.cache.clear()
+        self.prime(texts)
+
+    def canonical(self, term: str) -> str:
+        """The term naming ``term``'s synonym group (``term`` itself when it has none)."""
+        return self.synonyms.get(term, term)
+
+    def prime(self, texts: Iterable[str]) -> None:
+        """Lemmatise the new words of ``texts`` in one call (a build's thousands of words)."""
+        new = {w for text in texts for w in WORD.findall(text.lower()) if w not in self.cache}
+        simple = sorted(w for w in new if w.isalnum())
+        lemmas = self.lemmatize("\n".join(simple)) if simple else []
+        if len(lemmas) != len(simple):  # the lemmatiser split a word: fall back to one call per word
+            return
+        if len(self.cache) + len(simple) >= MAX_CACHE:
+            self.cache.clear()
+        for surface, lemma in zip(simple, lemmas):
+            self.cache[surface] = self._pieces([lemma])
+
+    def _lemma_pieces(self, surface: str) -> tuple[str, ...]:
+        cached = self.cache.get(surface)
+        if cached is None:
+            cached = self._pieces(self.lemmatize(surface) or [surface])
+            if len(self.cache) >= MAX_CACHE:
+                self.cache.clear()
+            self.cache[surface] = cached
+        return cached
+
+    def _pieces(self, lemmas: list[str]) -> tuple[str, ...]:
+        """Index words of one word's lemmas: split at hyphens, stop words dropped, stemmed, folded."""
+        pieces = []
+        for lemma in lemmas:
+            for piece in PIECE_SPLIT.split(lemma.lower()):
+                folded = fold(piece)
+                if len(folded) >= 2 and folded not in self.stopwords:
+                    pieces.append(self._term(piece, folded))
+        return tuple(pieces)
+
+
+    def _term(self, piece: str, folded: str) -> str:
+        """The stemmed, folded term of a lemma; its unstemmed form when only that is known.
+
+        Folding first can fake an ending: "kontaktnat" (for kontaktnät) loses
+        "-at" to the stemmer, so a known unstemmed form wins over an unknown stem.
+        """
+        term = self.canonical(fold(stem(piece)))
+        if self.vocabulary and term not in self.vocabulary and self.canonical(folded) in self.vocabulary:
+            return self.canonical(folded)
+        return term
+
+
+def split_compound(term: str, vocabulary: AbstractSet[str], cache: dict[str, tuple[str, ...]],
+                   canonical: Callable[[str], str] = lambda t: t) -> tuple[str, ...]:
+    """Split a compound into known parts ("bistandsprojekt" → bistand, projekt), or ().
+
+    A linking -s and an inflected last part are allowed; parts are mapped
+    to their synonym group by ``canonical``.
+    """
+    if term in cache:
+        return cache[term]
+    if len(cache) >= MAX_CACHE:
+        cache.clear()
+    cache[term] = ()  # guards the recursion
+    result: tuple[str, ...] = ()
+    for cut in range(len(term) - MIN_PART, MIN_PART - 1, -1):
+        head, tail = term[:cut], term[cut:]
+        heads = [head] + ([head[:-1]] if head.endswith("s") and len(head) > MIN_PART else [])
+        known_head = next((canonical(h) for h in heads if canonical(h) in vocabulary), None)
+        if known_head is None:
+            continue
+        known_tail = known_form(tail, vocabulary, canonical)
+        if known_tail is not None:
+            result = (known_head, known_tail)
+            break
+        rest = split_compound(tail, vocabulary, cache, canonical)
+        if rest:
+            result = (known_head,) + rest
+            break
+    cache[term] = result
+    return result
+
+
+INFLECTIONS = ("arna", "erna", "orna", "na", "en", "et", "er", "ar", "or", "n", "t", "s", "e", "a")
+
+
+def known_form(term: str, vocabulary: AbstractSet[str],
+               canonical: Callable[[str], str] = lambda t: t) -> Optional[str]:
+    """``term`` or a shorter known form of it (a stem, or one Swedish ending removed)."""
+    if canonical(term) in vocabulary:
+        return canonical(term)
+    for candidate in [stem(term)] + [term[: -len(e)] for e in INFLECTIONS if term.endswith(e)]:
+        if len(candidate) >= MIN_PART and canonical(candidate) in vocabulary:
+            return canonical(candidate)
+    return None
+
+
+def expand(word: str, vocabulary: AbstractSet[str], cache: dict[str, tuple[str, ...]],
+           canonical: Callable[[str], str] = lambda t: t) -> list[str]:
+    """The word itself plus its compound parts."""
+    return [word, *split_compound(word, vocabulary, cache, canonical)]
+
+
+def ngrams(words: Iterable[str]) -> Counter:
+    """Character n-grams of each word padded with spaces, counted."""
+    counts: Counter = Counter()
+    for word in words:
+        padded = f" {word} "
+        for n in NGRAM_SIZES:
+            counts.update(padded[i : i + n] for i in range(len(padded) - n + 1))
+    return counts
