@@ -141,14 +141,14 @@ class Outbox:
     def __init__(self, path: Path, database: str) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        created = not path.exists()
+        # Masked questions and hashed ids, as in the records database: owner only
+        # (SQLite gives its -wal and -shm files the same mode).
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
         self._lock = threading.Lock()
         self._conn = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=FULL")
         self._conn.executescript(_SCHEMA)
-        if created:
-            os.chmod(path, 0o600)  # masked questions and hashed ids, as in the records database
         self._claim(database)
 
     def _claim(self, database: str) -> None:

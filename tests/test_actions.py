@@ -42,8 +42,9 @@ def make_tracker(
 
 
 @pytest.fixture
-def store(engine):
-    settings = load_settings({"LOTSEN_HASH_KEY": HASH_KEY, "ENGAGEMENT_DB_URL": "sqlite://"})
+def store(engine, tmp_path):
+    settings = load_settings({"LOTSEN_HASH_KEY": HASH_KEY, "ENGAGEMENT_DB_URL": "sqlite://",
+                              "LOTSEN_OUTBOX_PATH": str(tmp_path / "outbox.db")})
     runtime = build_runtime(settings, engine)
     set_runtime(runtime)
     yield RecordStore(engine)
