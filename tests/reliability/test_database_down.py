@@ -5,14 +5,9 @@ exactly one record (docs/reliability.md, "Database down: the outbox")."""
 from __future__ import annotations
 
 import contextlib
-import sqlite3
 import statistics
-import sys
 import time
 from pathlib import Path
-from typing import Iterator
-
-import requests
 
 from actions.privacy import conversation_hash
 from actions.records import RecordStore, create_engine
@@ -20,59 +15,10 @@ from actions.runtime import build_runtime
 from actions.settings import load_settings
 from review.reconcile import reconcile, tracker_engine
 from tests.support.postgres import PostgresServer, free_port
-from tests.support.servers import BIN, ROOT, lotsen_env, started, trained_model
+from tests.reliability.scenario import QUESTIONS, Run, action_server, pending_in, rasa_server
+from tests.support.servers import lotsen_env, trained_model
 
-QUESTIONS = [
-    "Får vi teckna ett vänortsavtal med Berlin?",
-    "Får vi söka EU-medel?",
-    "Får vi gå med i C40?",
-    "Hur fyller jag i min tidrapport?",
-    "Hej!",
-    "Vem kan jag kontakta om internationella frågor?",
-    "Vad säger Vision 2040 om internationellt arbete?",
-    "Får vi försöka påverka EU:s lagstiftning?",
-    "Hur följer vi upp det internationella arbetet?",
-    "Vilka inriktningar har stadens internationella arbete?",
-]
 DRAIN_WAIT = 90  # seconds the outbox gets to reach the database once it is back
-
-
-class Run:
-    """The questions of the scenario: one conversation per question, replies timed."""
-
-    def __init__(self, rasa_url: str) -> None:
-        self.rasa_url = rasa_url
-        self.senders: list[str] = []
-        self.errors: list[str] = []
-        self.seconds: list[float] = []
-
-    def ask(self, sender: str, message: str) -> list[dict]:
-        began = time.monotonic()
-        response = requests.post(f"{self.rasa_url}/webhooks/rest/webhook",
-                                 json={"sender": sender, "message": message}, timeout=60)
-        self.seconds.append(time.monotonic() - began)
-        replies = response.json() if response.ok else []
-        if not response.ok or not any(r.get("text") for r in replies):
-            self.errors.append(f"{sender}: HTTP {response.status_code} {replies}")
-        return replies
-
-    def questions(self, phase: str) -> None:
-        for i, question in enumerate(QUESTIONS):
-            sender = f"{phase}-{i}"
-            self.senders.append(sender)
-            self.ask(sender, question)
-
-
-def pending_in(outbox: Path) -> int:
-    with contextlib.closing(sqlite3.connect(outbox)) as conn:
-        return conn.execute("SELECT count(*) FROM pending").fetchone()[0]
-
-
-@contextlib.contextmanager
-def action_server(env: dict[str, str], port: int, log: Path) -> Iterator[None]:
-    cmd = [sys.executable, "-m", "actions.serve", "--port", str(port)]
-    with started(cmd, env, log, f"http://127.0.0.1:{port}/health"):
-        yield
 
 
 def drained(outbox: Path, store: RecordStore) -> list[dict]:
@@ -93,13 +39,10 @@ def test_records_survive_postgresql_going_down_and_an_action_server_restart(tmp_
             "LOTSEN_OUTBOX_PATH": str(outbox), "LOTSEN_OUTBOX_DRAIN_INTERVAL": "1",
             "LOTSEN_TRACKER_URL": f"sqlite:///{tmp_path / 'tracker.db'}",
         })
-        rasa_port = free_port()
-        rasa = [str(BIN / "rasa"), "run", "--model", str(model), "--port", str(rasa_port),
-                "--credentials", str(ROOT / "credentials.yml"), "--endpoints", "endpoints.yml"]
-        run = Run(f"http://127.0.0.1:{rasa_port}")
         with contextlib.ExitStack() as first_server:
             first_server.enter_context(action_server(env, port, tmp_path / "actions-1.log"))
-            with started(rasa, env, tmp_path / "rasa.log", f"{run.rasa_url}/webhooks/rest/"):
+            with rasa_server(env, model, free_port(), tmp_path / "rasa.log") as rasa_url:
+                run = Run(rasa_url)
                 run.questions("up")
                 pg.stop()
                 run.questions("down")

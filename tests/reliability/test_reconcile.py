@@ -3,6 +3,7 @@ afterwards, and messages that by the records contract get none stay without."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 
 import pytest
@@ -17,6 +18,9 @@ from actions.records import EngagementRecord, RecordStore, create_engine, migrat
 from actions.runtime import build_runtime
 from actions.settings import load_settings
 from review.reconcile import reconcile, tracker_engine
+from tests.reliability.scenario import QUESTIONS, Run, action_server, rasa_server
+from tests.support.postgres import free_port
+from tests.support.servers import lotsen_env, trained_model
 
 HASH_KEY = "test-key-0123456789abcdef"
 _ids = itertools.count()
@@ -63,7 +67,7 @@ def clarified_conversation() -> list[Event]:
     ]
 
 
-QUESTIONS = {  # sender -> the texts that are questions by the records contract
+QUESTIONS_BY_SENDER = {  # sender -> the texts that are questions by the records contract
     "teams-user-1": ["Får vi ta emot en delegation från Peking? Ring mig på 070-123 45 67", "hjälp"],
     "rest-user-2": ["något om utlandet", "hej", "Får vi teckna ett samarbetsavtal med Oslo?"],
 }
@@ -112,7 +116,7 @@ def test_reconcile_backfills_only_the_questions_without_a_record_and_adds_nothin
 
     rows = store.all()
     assert sorted(r["question"] for r in rows) == sorted(
-        [*QUESTIONS["rest-user-2"], "Får vi ta emot en delegation från Peking? Ring mig på [telefonnummer]", "hjälp"])
+        [*QUESTIONS_BY_SENDER["rest-user-2"], "Får vi ta emot en delegation från Peking? Ring mig på [telefonnummer]", "hjälp"])
     backfilled = {r["question"]: r for r in rows if r["outcome"] == "unrecorded"}
     assert set(backfilled) == set(q for q in (r["question"] for r in rows) if q != "hej")
     delegation = backfilled["Får vi ta emot en delegation från Peking? Ring mig på [telefonnummer]"]
@@ -144,3 +148,32 @@ def test_the_command_prints_its_summary_and_refuses_a_missing_tracker_store(tmp_
     monkeypatch.setenv("LOTSEN_TRACKER_URL", f"sqlite:///{tmp_path / 'nowhere.db'}")
     with pytest.raises(SystemExit, match="does not exist"):
         main([])
+
+
+def test_reconcile_backfills_what_rasa_heard_while_the_action_server_was_down(tmp_path):
+    model = trained_model()
+    records_url, tracker_url = f"sqlite:///{tmp_path / 'records.db'}", f"sqlite:///{tmp_path / 'tracker.db'}"
+    port = free_port()
+    env = lotsen_env(records_url, port, {"LOTSEN_OUTBOX_PATH": str(tmp_path / "outbox.db"),
+                                         "LOTSEN_TRACKER_URL": tracker_url})
+    with contextlib.ExitStack() as first_server:
+        first_server.enter_context(action_server(env, port, tmp_path / "actions-1.log"))
+        with rasa_server(env, model, free_port(), tmp_path / "rasa.log") as rasa_url:
+            run = Run(rasa_url)
+            run.questions("up", QUESTIONS[:3])
+            first_server.close()
+            run.questions("away", QUESTIONS[3:5])  # Rasa hears them; no action server writes their records
+            with action_server(env, port, tmp_path / "actions-2.log"):
+                run.questions("back", QUESTIONS[5:6])
+
+    engine = create_engine(records_url)
+    store = RecordStore(engine)
+    assert len(store.all()) == 4
+    settings = load_settings({**env, "LOTSEN_OUTBOX_PATH": str(tmp_path / "reconcile-outbox.db")})
+    runtime = build_runtime(settings, engine)
+    summary = reconcile(runtime, store, tracker_engine(tracker_url))
+    assert (summary.questions, summary.records_present, summary.backfilled) == (6, 4, 2)
+    key = HASH_KEY.encode()
+    unrecorded = {r["conversation_id"]: r["question"] for r in store.all() if r["outcome"] == "unrecorded"}
+    assert unrecorded == {conversation_hash("away-0", key): QUESTIONS[3], conversation_hash("away-1", key): QUESTIONS[4]}
+    assert reconcile(runtime, store, tracker_engine(tracker_url)).backfilled == 0
