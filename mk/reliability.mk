@@ -8,3 +8,9 @@ VENV ?= .venv
 # no engagement record (outcome 'unrecorded'); DRY_RUN=1 only counts.
 reconcile: setup
 	@set -a; . ./.env; set +a; $(VENV)/bin/python -m review.reconcile $(if $(DRY_RUN),--dry-run)
+
+.PHONY: test-db-down
+# The database-down scenario (PostgreSQL stopped mid-run, action server restarted
+# while it is down); prints questions sent, records, errors, duplicates.
+test-db-down: setup
+	$(VENV)/bin/python -m pytest -q -s -p no:cacheprovider tests/reliability/test_database_down.py

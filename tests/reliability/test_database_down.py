@@ -77,6 +77,7 @@ def test_records_survive_postgresql_going_down_and_an_action_server_restart(tmp_
 
         settings = load_settings({**env, "LOTSEN_OUTBOX_PATH": str(tmp_path / "reconcile-outbox.db")})
         summary = reconcile(build_runtime(settings, store.engine), store, tracker_engine(env["LOTSEN_TRACKER_URL"]))
-        assert (summary.questions, summary.records_present, summary.backfilled) == (len(run.senders),) * 2 + (0,)
+        assert (summary.messages_seen, summary.questions, summary.records_present, summary.backfilled) == (
+            len(run.senders) + 2, len(run.senders), len(run.senders), 0)
     finally:
         pg.remove()
