@@ -27,6 +27,7 @@ def build_record(
         channel=turn.channel,
         department=turn.department,
         question=mask_personal_data(turn.text),
+        question_truncated=turn.truncated,
         intent=turn.intent,
         intent_confidence=turn.confidence,
         topic=topic,

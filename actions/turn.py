@@ -6,7 +6,12 @@ from typing import Any, Optional
 
 from rasa_sdk import Tracker
 
+from actions.plain_text import clean_text
+
 MAX_DEPARTMENT_LENGTH = 200
+# Set by Rasa (channels/message_limit.py) on every message: was it cut to the length limit?
+LIMIT_METADATA_KEY = "lotsen"
+TRUNCATED_KEY = "truncated"
 
 
 @dataclass(frozen=True)
@@ -21,6 +26,7 @@ class Turn:
     entities: list[dict[str, Any]] = field(default_factory=list)
     ranking: list[dict[str, Any]] = field(default_factory=list)
     message_id: Optional[str] = None  # Rasa's id of the user message; names its record
+    truncated: bool = False
 
     def entity(self, name: str) -> Optional[str]:
         """The first value of entity ``name`` in this message."""
@@ -36,7 +42,13 @@ def _department(metadata: Any, slot_value: Any) -> Optional[str]:
     value = value if isinstance(value, str) and value.strip() else slot_value
     if not isinstance(value, str) or not value.strip():
         return None
-    return " ".join(value.split())[:MAX_DEPARTMENT_LENGTH]
+    return " ".join(clean_text(value).split())[:MAX_DEPARTMENT_LENGTH] or None
+
+
+def _truncated(metadata: Any) -> bool:
+    """Whether Rasa cut this message to the length limit (only Rasa's own mark counts)."""
+    own = metadata.get(LIMIT_METADATA_KEY) if isinstance(metadata, dict) else None
+    return isinstance(own, dict) and own.get(TRUNCATED_KEY) is True
 
 
 def _model_id(tracker: Tracker) -> Optional[str]:
@@ -60,5 +72,6 @@ def read_turn(tracker: Tracker) -> Turn:
         model_id=_model_id(tracker),
         entities=list(message.get("entities") or []),
         ranking=list(message.get("intent_ranking") or []),
+        truncated=_truncated(message.get("metadata")),
         message_id=message.get("message_id"),
     )
