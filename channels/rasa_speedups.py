@@ -1,7 +1,9 @@
 """Measured speed-ups for Rasa 3.6, applied when Rasa imports the project's
 channels (credentials.yml names them, so every ``rasa run`` of Lotsen loads
-this): the schema check below, and the session rollover that bounds the cost
-of long conversations (``rasa_patches/session_rollover.py``).
+this): the schema check below, DIET loaded without tracing a training step
+(``rasa_patches/fast_model_load.py``: start-up time and memory), and the
+session rollover that bounds the cost of long conversations
+(``rasa_patches/session_rollover.py``).
 
 Rasa validates every action-server response with ``jsonschema.validate``,
 which with the pinned jsonschema 4.17 re-checks the *schema itself* against
@@ -19,7 +21,7 @@ from jsonschema.exceptions import best_match
 from jsonschema.validators import validator_for
 from rasa.core.actions.action import RemoteAction
 
-from rasa_patches import session_rollover
+from rasa_patches import fast_model_load, session_rollover
 
 _original = RemoteAction._validate_action_result
 
@@ -43,4 +45,5 @@ def validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
 
 def apply() -> None:
     RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
+    fast_model_load.apply()  # Rasa imports the channels before it loads the model
     session_rollover.apply()  # raises on a bad LOTSEN_SESSION_TURNS, so Rasa does not start

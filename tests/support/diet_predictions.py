@@ -1,0 +1,40 @@
+"""Print the trained model's NLU output for the held-out questions as JSON,
+loaded with Rasa's own loader or with ``--fast`` (rasa_patches/fast_model_load.py).
+
+Run as ``python -m tests.support.diet_predictions MODEL [--fast]``; each
+loader runs in its own process so that neither sees the other's TensorFlow state.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+from typing import Any
+
+
+def predictions(model: str) -> list[dict[str, Any]]:
+    from rasa.core.agent import Agent
+
+    from evaluation.heldout import load_questions
+
+    agent = Agent.load(model)
+    parsed = [asyncio.run(agent.parse_message(q.text)) for q in load_questions()]
+    return [{"intent_ranking": p["intent_ranking"],
+             "entities": [(e["entity"], e["value"], e.get("confidence_entity")) for e in p["entities"]]}
+            for p in parsed]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("model")
+    parser.add_argument("--fast", action="store_true")
+    args = parser.parse_args()
+    if args.fast:
+        from rasa_patches import fast_model_load
+
+        fast_model_load.apply()
+    print("PREDICTIONS " + json.dumps(predictions(args.model)))
+
+
+if __name__ == "__main__":
+    main()
