@@ -108,11 +108,15 @@ def database_unavailable(exc: BaseException) -> bool:
                             sqlalchemy.exc.TimeoutError, TimeoutError))
 
 
+def _json_value(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"cannot queue a {type(value).__name__} value in the outbox")
+
+
 def _encode(write: Write) -> str:
-    return json.dumps(
-        {"values": write.values, "conversation_id": write.conversation_id},
-        ensure_ascii=False, default=lambda v: v.isoformat() if isinstance(v, datetime) else str(v),
-    )
+    return json.dumps({"values": write.values, "conversation_id": write.conversation_id},
+                      ensure_ascii=False, default=_json_value)
 
 
 def _decode(kind: Kind, record_id: str, body: str) -> Write:
