@@ -21,13 +21,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Iterator, Optional, Sequence
 
-import sqlalchemy as sa
-
 from evaluation.load import ConversationRun, rest_channel, run_conversations
 from evaluation.load_records import RecordCheck, check_records
 from evaluation.load_socketio import socketio_channel
 from tests.support.postgres import running_postgres
 from tests.support.servers import ROOT, running_lotsen
+from tests.support.topology import create_database
 
 CHANNELS = ("rest", "socketio")
 OUT = ROOT / "results" / "load"
@@ -75,17 +74,6 @@ def run_channel(url: str, channel: str, users: int, per_user: int, db_url: str, 
 def run_channels(url: str, channels: Sequence[str], users: int, per_user: int, db_url: str,
                  hash_key: str) -> list[ChannelReport]:
     return [run_channel(url, channel, users, per_user, db_url, hash_key) for channel in channels]
-
-
-def create_database(url: str, name: str) -> str:
-    """Create database ``name`` on the server of ``url``; return its URL."""
-    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    finally:
-        engine.dispose()
-    return str(sa.engine.make_url(url).set(database=name))
 
 
 @contextlib.contextmanager
