@@ -3,6 +3,7 @@ on local disk and written once it is back, each exactly once, in order."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import logging
 
 import pytest
@@ -156,3 +157,33 @@ def test_an_unusable_outbox_path_stops_start_up(tmp_path):
         load_settings({"LOTSEN_HASH_KEY": HASH_KEY, "LOTSEN_OUTBOX_PATH": str(tmp_path)})
     with pytest.raises(ConfigurationError, match="LOTSEN_DB_WRITE_TIMEOUT"):
         load_settings({"LOTSEN_HASH_KEY": HASH_KEY, "LOTSEN_DB_WRITE_TIMEOUT": "0"})
+
+
+def test_a_database_too_slow_to_answer_does_not_hold_the_answer_and_the_record_is_kept_once(tmp_path):
+    engine = create_engine(f"sqlite:///{tmp_path / 'records.db'}")
+    writer, drainer = build_writer(settings(tmp_path, LOTSEN_DB_WRITE_TIMEOUT="0.5"), engine)
+    blocker = sqlite3.connect(tmp_path / "records.db", isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")  # another writer holds the database
+    record = make_record("m1")
+    assert asyncio.run(writer.insert(record))  # returned while the database was still locked
+    assert writer.breaker.is_open and writer.outbox.pending_count() == 1
+    blocker.execute("ROLLBACK")
+    blocker.close()
+    drainer.drain_once()
+    assert [r["id"] for r in RecordStore(engine).all()] == [record.id]
+    assert writer.outbox.pending_count() == 0
+
+
+def test_a_write_the_database_refuses_for_good_is_kept_aside_and_blocks_nothing(pg, tmp_path):
+    engine = create_engine(pg.url)
+    writer, drainer = build_writer(settings(tmp_path), engine)
+    pg.stop()
+    asyncio.run(writer.save_assessment(record_id_for(CONVERSATION, "never-recorded"), engagement_type="delegation",
+                                       completed=False))
+    record = make_record("m1")
+    asyncio.run(writer.insert(record))
+    pg.start()
+    result = drainer.drain_once()
+    assert (result.written, result.rejected) == (1, 1)
+    assert [r["id"] for r in RecordStore(engine).all()] == [record.id]
+    assert (writer.outbox.pending_count(), writer.outbox.rejected_count()) == (0, 1)
