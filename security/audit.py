@@ -102,16 +102,28 @@ def relative(path: Path) -> str:
 
 
 def collect(pip_audit: Path, venv: Path, locks: Sequence[Path]) -> list[Finding]:
+    """Every finding of pip-audit and of npm audit per lock file; runs them all, then raises
+    :class:`AuditUnavailable` naming every service that could not be used."""
     findings: list[Finding] = []
-    started = time.monotonic()
-    findings += pip_audit_findings(run_pip_audit(pip_audit, venv), relative(venv))
-    print(f"pip-audit over {relative(venv)}: {len(findings)} findings in {time.monotonic() - started:.1f} s")
-    for lock in locks:
+    unavailable: list[str] = []
+    steps = [(f"pip-audit over {relative(venv)}",
+              lambda: pip_audit_findings(run_pip_audit(pip_audit, venv), relative(venv)))]
+    steps += [(f"npm audit of {relative(lock)}",
+               lambda lock=lock: npm_audit_findings(run_npm_audit(lock), json.loads(lock.read_text(encoding="utf-8")),
+                                                    relative(lock)))
+              for lock in locks]
+    for name, step in steps:
         started = time.monotonic()
-        found = npm_audit_findings(run_npm_audit(lock), json.loads(lock.read_text(encoding="utf-8")),
-                                   relative(lock))
-        print(f"npm audit of {relative(lock)}: {len(found)} findings in {time.monotonic() - started:.1f} s")
+        try:
+            found = step()
+        except AuditUnavailable as exc:
+            unavailable.append(str(exc))
+            print(f"{name}: no answer after {time.monotonic() - started:.1f} s")
+            continue
+        print(f"{name}: {len(found)} findings in {time.monotonic() - started:.1f} s")
         findings += found
+    if unavailable:
+        raise AuditUnavailable("\n".join(unavailable))
     return findings
 
 

@@ -1,0 +1,1 @@
+"""Security tests (issue 7 §3): dependency audit, secrets, exposed endpoints."""
