@@ -5,6 +5,7 @@
 # cannot be reached (exit 3: never a silent pass). Prints how long it took.
 # pip-audit lives in its own pinned venv, .venv-audit/ (it conflicts with
 # Rasa 3.6's pins), created here on first use or when its pins change.
+# Usage: scripts/security_audit.sh [--setup-only | options of python -m security.audit]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
@@ -21,6 +22,7 @@ if [ ! -x "$AUDIT_VENV/bin/pip-audit" ] || ! cmp -s "$PINS" "$AUDIT_VENV/.pins";
   "$AUDIT_VENV/bin/python" -m pip install --quiet --no-deps -r "$PINS"
   cp "$PINS" "$AUDIT_VENV/.pins"
 fi
+if [ "${1:-}" = "--setup-only" ]; then exit 0; fi   # tests: install pip-audit, audit nothing
 
 status=0
 "$VENV/bin/python" -m security.audit --venv "$VENV" --pip-audit "$AUDIT_VENV/bin/pip-audit" "$@" || status=$?
