@@ -21,13 +21,14 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, ContextManager, Iterator, Optional, Sequence
+from typing import Callable, ContextManager, Iterator, NamedTuple, Optional, Sequence
 from urllib.parse import urlparse
 
 import yaml
 
 from evaluation.heldout import Question, load_questions
 
+REPLICA_HEADER = "X-Lotsen-Replica"  # added by nginx in make test-scale only
 MAX_SECONDS = 300  # every run stops by itself
 # A simulated official asks this many questions, then a new conversation
 # starts (real conversations are short; see docs/performance.md for how
@@ -67,10 +68,14 @@ def local_address(base_url: str) -> tuple[str, int]:
     return url.hostname, url.port or 80
 
 
-def post_message(
-    base_url: str, sender: str, text: str, metadata: Optional[dict] = None,
-) -> tuple[float, Optional[list[dict]]]:
-    """One REST message; returns (milliseconds, the bot's messages or None on any error)."""
+class Reply(NamedTuple):
+    ms: float
+    messages: Optional[list[dict]]  # None on any error
+    replica: Optional[str] = None  # the Rasa replica behind nginx (make test-scale's X-Lotsen-Replica)
+
+
+def post_message(base_url: str, sender: str, text: str, metadata: Optional[dict] = None) -> Reply:
+    """One REST message and Lotsen's reply."""
     host, port = local_address(base_url)
     payload: dict = {"sender": sender, "message": text}
     if metadata:
@@ -78,22 +83,24 @@ def post_message(
     body = json.dumps(payload).encode()
     started = time.perf_counter()
     conn = http.client.HTTPConnection(host, port, timeout=30)
+    replica = None
     try:
         conn.request("POST", "/webhooks/rest/webhook", body=body, headers={"Content-Type": "application/json"})
         response = conn.getresponse()
+        replica = response.getheader(REPLICA_HEADER)
         answer = json.loads(response.read())
         messages = answer if response.status == 200 and isinstance(answer, list) else None
     except (OSError, ValueError):
         messages = None
     finally:
         conn.close()
-    return (time.perf_counter() - started) * 1000, messages
+    return Reply((time.perf_counter() - started) * 1000, messages, replica)
 
 
 def send(base_url: str, sender: str, text: str) -> tuple[float, bool]:
     """One message; returns (milliseconds, ok)."""
-    ms, messages = post_message(base_url, sender, text)
-    return ms, messages is not None
+    reply = post_message(base_url, sender, text)
+    return reply.ms, reply.messages is not None
 
 
 def run_load(
@@ -146,6 +153,7 @@ class TurnLog:
     ms: float
     ok: bool
     followup_city: Optional[str] = None  # set on "och om det är X i stället?"
+    replica: Optional[str] = None
 
 
 @dataclass
@@ -217,7 +225,7 @@ def load_questions_for_conversations() -> list[Question]:
     return [q for q in load_questions() if q.topic != "smalltalk"]
 
 
-Say = Callable[[str, str], tuple[float, Optional[list[dict]]]]
+Say = Callable[[str, str], Reply]
 
 
 def play_conversation(say: Say, sender: str, channel: str, script: ConversationScript, length: int,
@@ -229,8 +237,9 @@ def play_conversation(say: Say, sender: str, channel: str, script: ConversationS
         if time.monotonic() > deadline:
             break
         text, new_records, city = script.next_turn(reply)
-        ms, reply = say(sender, text)
-        log.turns.append(TurnLog(text, new_records, ms, is_answer(reply, apologies), city))
+        answer = say(sender, text)
+        reply = answer.messages
+        log.turns.append(TurnLog(text, new_records, answer.ms, is_answer(reply, apologies), city, answer.replica))
     return log
 
 

@@ -28,6 +28,8 @@ class RecordCheck:
     missing: list[str] = field(default_factory=list)  # "<conversation>: <question>"
     duplicates: list[str] = field(default_factory=list)
     lost_context: list[str] = field(default_factory=list)  # follow-ups not answered for the previous topic
+    followups_checked: int = 0
+    followups_on_other_replica: int = 0  # answered by another Rasa replica than their question (behind nginx)
 
     @property
     def ok(self) -> bool:
@@ -61,17 +63,15 @@ def check_conversation(log: ConversationLog, rows: list[sa.engine.Row], check: R
     check.duplicates += [f"{log.sender}: {q}" for q in (got - wanted).elements()]
     if wanted != got:
         return  # the follow-ups cannot be lined up with their records
-    previous = None
-    questions = iter(rows)
-    for turn in (t for t in log.turns if t.new_records):
-        row = next(questions, None)
-        if row is None:
-            return
+    previous = previous_turn = None
+    for turn, row in zip((t for t in log.turns if t.new_records), rows):
         if turn.followup_city and previous is not None and previous.outcome == "answered":
+            check.followups_checked += 1
+            check.followups_on_other_replica += bool(turn.replica and turn.replica != previous_turn.replica)
             if row.topic != previous.topic or row.counterpart != turn.followup_city:
                 check.lost_context.append(
                     f"{log.sender}: '{turn.text}' after {previous.topic} gave {row.topic}/{row.counterpart}")
-        previous = row
+        previous, previous_turn = row, turn
 
 
 def check_records(db_url: str, hash_key: str, logs: Sequence[ConversationLog]) -> RecordCheck:

@@ -21,12 +21,12 @@ import asyncio
 import contextlib
 import logging
 import time
-from typing import Any, Iterator, Optional
+from typing import Iterator, Optional
 
 import aiohttp
 import socketio
 
-from evaluation.load import DEPARTMENT, Say, local_address
+from evaluation.load import DEPARTMENT, Reply, Say, local_address
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ class SocketIOConversation:
             await self.client.eio.disconnect(abort=True)
             self.client = None
 
-    async def _say(self, text: str) -> tuple[float, Optional[list[dict[str, Any]]]]:
+    async def _say(self, text: str) -> Reply:
         if self.client is None or self.turns % self.turns_per_connection == 0:
             await self._connect()
         self.turns += 1
@@ -83,21 +83,21 @@ class SocketIOConversation:
         try:
             messages = [await asyncio.wait_for(self.replies.get(), REPLY_TIMEOUT)]
         except asyncio.TimeoutError:
-            return (time.perf_counter() - started) * 1000, None
+            return Reply((time.perf_counter() - started) * 1000, None)
         ms = (time.perf_counter() - started) * 1000
         while True:
             try:
                 messages.append(await asyncio.wait_for(self.replies.get(), SETTLE_SECONDS))
             except asyncio.TimeoutError:
-                return ms, messages
+                return Reply(ms, messages)
 
-    def say(self, sender: str, text: str) -> tuple[float, Optional[list[dict[str, Any]]]]:
+    def say(self, sender: str, text: str) -> Reply:
         try:
             return self.loop.run_until_complete(self._say(text))
         except (socketio.exceptions.SocketIOError, asyncio.TimeoutError, aiohttp.ClientError, OSError) as error:
             logger.warning("socket.io turn failed (counted as an error): %r", error)
             self.client = None  # the next turn reconnects
-            return 0.0, None
+            return Reply(0.0, None)
 
     def close(self) -> None:
         try:

@@ -47,6 +47,8 @@ class ChannelReport:
     missing: list[str]
     duplicates: list[str]
     lost_context: list[str]
+    followups_checked: int
+    followups_on_other_replica: int
 
     @property
     def ok(self) -> bool:
@@ -58,7 +60,8 @@ def report_for(channel: str, users: int, run: ConversationRun, check: RecordChec
     load = run.as_load_result(users)
     return ChannelReport(channel, users, load.messages + load.errors, load.errors, round(load.p50, 1),
                          round(load.p95, 1), round(load.throughput, 1), round(load.seconds, 1),
-                         check.expected, check.found, check.missing, check.duplicates, check.lost_context)
+                         check.expected, check.found, check.missing, check.duplicates, check.lost_context,
+                         check.followups_checked, check.followups_on_other_replica)
 
 
 def run_channel(url: str, channel: str, users: int, per_user: int, db_url: str, hash_key: str) -> ChannelReport:
@@ -87,11 +90,12 @@ def own_lotsen() -> Iterator[tuple[str, str, str]]:
 
 def markdown(reports: Sequence[ChannelReport], where: str) -> str:
     lines = [f"# make load ({where})", "",
-             "| channel | users | messages | errors | p50 ms | p95 ms | msg/s | records expected | found | missing | doubled | lost context |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "| channel | users | messages | errors | p50 ms | p95 ms | msg/s | records expected | found | missing "
+             "| doubled | follow-ups checked (on another replica) | lost context |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     lines += [f"| {r.channel} | {r.users} | {r.messages} | {r.errors} | {r.p50_ms} | {r.p95_ms} | {r.per_second} | "
-              f"{r.records_expected} | {r.records_found} | {len(r.missing)} | {len(r.duplicates)} | {len(r.lost_context)} |"
-              for r in reports]
+              f"{r.records_expected} | {r.records_found} | {len(r.missing)} | {len(r.duplicates)} | "
+              f"{r.followups_checked} ({r.followups_on_other_replica}) | {len(r.lost_context)} |" for r in reports]
     for r in reports:
         for label, items in (("missing", r.missing), ("doubled", r.duplicates), ("lost context", r.lost_context)):
             lines += [f"- {r.channel} {label}: {item}" for item in items[:20]]

@@ -25,9 +25,11 @@ from tests.support.topology import Routing, read_routing, running_topology  # no
 OUT = Path(__file__).resolve().parent.parent / "results" / "scale"
 
 
-def routing_problems(routing: Routing, rasa: list[str], actions: list[str]) -> list[str]:
-    """What the nginx logs say went wrong with the balancing (empty: nothing)."""
+def routing_problems(routing: Routing, rasa: list[str], actions: list[str], rest: ChannelReport) -> list[str]:
+    """What went wrong with the balancing (empty: nothing), from nginx's logs and the REST turns."""
     problems = []
+    if not rest.followups_on_other_replica:
+        problems.append("no follow-up reached another Rasa replica than its question: context across replicas untested")
     if set(routing.rest_by_replica) != set(rasa):
         problems.append(f"REST not spread over every Rasa replica: {routing.rest_by_replica}")
     if set(routing.socketio_sessions_by_replica) != set(rasa):
@@ -66,7 +68,7 @@ def main() -> int:
         reports: list[ChannelReport] = run_channels(
             topology.url, ["rest", "socketio"], args.users, args.messages, topology.db_url, topology.hash_key)
         routing = read_routing(topology.nginx_logs)
-        problems = routing_problems(routing, topology.rasa_addresses, topology.action_addresses)
+        problems = routing_problems(routing, topology.rasa_addresses, topology.action_addresses, reports[0])
     total = time.monotonic() - began
     text = (markdown(reports, "nginx → 2 Rasa + 2 action servers, PostgreSQL, Redis") + routing_markdown(routing)
             + f"Topology up in {ready:.0f} s; whole run {total:.0f} s.\n")

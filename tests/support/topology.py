@@ -23,6 +23,7 @@ from typing import Iterator
 import sqlalchemy as sa
 
 from actions.records import create_engine, migrate
+from evaluation.load import REPLICA_HEADER
 from tests.support.postgres import free_port, running_postgres
 from tests.support.servers import BIN, ROOT, _start, lotsen_env, trained_model, wait_until
 
@@ -118,6 +119,8 @@ def running_nginx(workdir: Path, listen: int, actions_listen: int, rasa: list[st
         "LISTEN": f"127.0.0.1:{listen}", "ACTIONS_LISTEN": f"127.0.0.1:{actions_listen}",
         "RASA_SERVERS": servers(rasa), "ACTION_SERVERS": servers(actions),
         "LOG_DIR": str(prefix), "COOKIE_SECURE": "",
+        # which replica answered each REST request, so the load test can tell follow-ups that changed replica
+        "REPLICA_HEADER": f"        add_header {REPLICA_HEADER} $upstream_addr always;",
     }))
     conf = prefix / "nginx.conf"
     conf.write_text(render(NGINX_DIR / "nginx-local.conf.template", {
