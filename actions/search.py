@@ -74,9 +74,9 @@ import yaml
 from actions.knowledge import Entry, KnowledgeBase
 from actions.search_index import Index, TopicClassifier
 from actions.search_text import (
-    SYNONYMS_PATH, Analyzer, default_lemmatize, dice, expand, fold, known_form, load_stopwords,
-    load_synonym_groups, ngrams, stem, trigrams,
+    Analyzer, default_lemmatize, dice, expand, fold, known_form, load_stopwords, ngrams, stem, trigrams,
 )
+from actions.search_vocabulary import VOCABULARY_PATH, Vocabulary, default_lexicon, load_vocabulary
 from nlp.lemmas import STOPWORDS_PATH
 
 __all__ = ["ANSWER_THRESHOLD", "SUGGEST_THRESHOLD", "Hit", "KnowledgeSearch", "fold", "load_examples", "stem"]
@@ -130,16 +130,18 @@ class KnowledgeSearch:
     def build(
         cls, kb: KnowledgeBase, lemmatize: Optional[Callable[[str], list[str]]] = None,
         examples: Optional[Mapping[str, Sequence[str]]] = None,
-        stopwords_path: Path = STOPWORDS_PATH, synonyms_path: Optional[Path] = SYNONYMS_PATH,
+        stopwords_path: Path = STOPWORDS_PATH, vocabulary_path: Optional[Path] = VOCABULARY_PATH,
     ) -> "KnowledgeSearch":
         """Index ``kb``'s entries and learn topics from ``examples`` (intent -> questions).
 
         ``lemmatize`` defaults to :func:`nlp.lemmas.lemmatize`; ``examples``
         defaults to the NLU training data (``data/nlu.yml``), ``{}`` searches
-        the knowledge base alone; ``synonyms_path=None`` uses no synonyms.
+        the knowledge base alone; ``vocabulary_path=None`` uses no synonyms, phrases
+        or lemma corrections (``knowledge/synonyms.yml``).
         """
-        groups = load_synonym_groups(synonyms_path) if synonyms_path is not None else []
-        analyzer = Analyzer.build(lemmatize or default_lemmatize, load_stopwords(stopwords_path), groups)
+        words_file = load_vocabulary(vocabulary_path) if vocabulary_path is not None else Vocabulary()
+        analyzer = Analyzer.build(lemmatize or default_lemmatize, load_stopwords(stopwords_path), words_file,
+                                  default_lexicon())
         if examples is None:
             examples = load_examples() if EXAMPLES_PATH.exists() else {}
         entries = sorted(kb.entries.values(), key=lambda e: e.id)

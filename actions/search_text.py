@@ -16,15 +16,12 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import AbstractSet, Callable, Iterable, Mapping, Optional
+from typing import AbstractSet, Callable, Iterable, Mapping, Optional, Sequence
 
-import yaml
 
-from actions.knowledge import KnowledgeError
+from actions.search_vocabulary import MAX_PARTICLE_GAP, Lexicon, Vocabulary, base_form
 from nlp.lemmas import STOPWORDS_PATH, stop_words
 
-ROOT = Path(__file__).resolve().parent.parent
-SYNONYMS_PATH = ROOT / "knowledge" / "synonyms.yml"
 
 NGRAM_SIZES = (3, 4, 5)
 MIN_PART = 3  # shortest compound part, in characters
@@ -34,9 +31,15 @@ WORD = re.compile(r"\w+(?:[-:]\w+)*")
 PIECE_SPLIT = re.compile(r"[-:_]")
 
 
+_COMMON_DIACRITICS = str.maketrans("åäöéèüáàëïôç", "aaoeeuaaeioc")
+
+
 def fold(text: str) -> str:
     """Lower-case and strip diacritics: å→a, ä→a, ö→o, é→e."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
+    quick = text.lower().translate(_COMMON_DIACRITICS)
+    if quick.isascii():
+        return quick
+    decomposed = unicodedata.normalize("NFKD", quick)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
@@ -81,38 +84,6 @@ def load_stopwords(path: Path = STOPWORDS_PATH) -> frozenset[str]:
     return frozenset(fold(w) for w in stop_words(path))
 
 
-def load_synonym_groups(path: Path = SYNONYMS_PATH) -> list[tuple[str, ...]]:
-    """The synonym groups of ``knowledge/synonyms.yml``; raise KnowledgeError when malformed.
-
-    Each group is a list of at least two single words (compounds allowed,
-    no spaces); the first names the group. A word may be in one group only.
-    """
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise KnowledgeError(f"{path}: cannot read YAML: {exc}") from exc
-    groups = data.get("synonyms") if isinstance(data, dict) else None
-    if not isinstance(groups, list) or not groups:
-        raise KnowledgeError(f"{path.name}: 'synonyms' must be a non-empty list of word lists")
-    seen: dict[str, int] = {}
-    result = []
-    for number, group in enumerate(groups, start=1):
-        where = f"{path.name}: group {number}"
-        if not isinstance(group, list) or len(group) < 2:
-            raise KnowledgeError(f"{where}: must be a list of at least two words")
-        words = []
-        for word in group:
-            if not isinstance(word, str) or not WORD.fullmatch(word.strip().lower()):
-                raise KnowledgeError(f"{where}: {word!r} is not a single word")
-            word = word.strip().lower()
-            if word in seen:
-                raise KnowledgeError(f"{where}: {word!r} is already in group {seen[word]}")
-            seen[word] = number
-            words.append(word)
-        result.append(tuple(words))
-    return result
-
-
 def trigrams(term: str) -> frozenset[str]:
     padded = f" {term} "
     return frozenset(padded[i : i + 3] for i in range(len(padded) - 2))
@@ -128,6 +99,8 @@ def default_lemmatize(text: str) -> list[str]:
     return lemmatize(text)
 
 
+# Verbs that are stop words on their own but start particle verbs ("vara med").
+PHRASE_VERBS_IN_STOPWORDS = frozenset({"vara", "är", "var", "varit", "ha", "har", "hade", "haft"})
 # Endings added to synonym words so that their inflected forms are found too
 # (after a vowel, after a consonant).
 GROUP_INFLECTIONS = (
@@ -138,45 +111,59 @@ GROUP_INFLECTIONS = (
 
 @dataclass
 class Analyzer:
-    """Turns text into folded, stemmed index terms, synonyms mapped to their group."""
+    """Turns text into folded index terms: base forms or stems, synonyms mapped to their group."""
 
     lemmatize: Callable[[str], list[str]]
     stopwords: frozenset[str]
     synonyms: Mapping[str, str] = field(default_factory=dict)
+    phrases: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    lemma_fixes: Mapping[str, str] = field(default_factory=dict)
     vocabulary: AbstractSet[str] = frozenset()
+    lexicon: Optional[Lexicon] = None
     cache: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    lemma_cache: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def build(cls, lemmatize: Callable[[str], list[str]], stopwords: frozenset[str],
-              groups: Iterable[tuple[str, ...]] = ()) -> "Analyzer":
-        """An analyzer whose synonym table maps each group's terms to its first word's term."""
-        analyzer = cls(lemmatize, stopwords)
+              vocabulary: Vocabulary = Vocabulary(), lexicon: Optional[Lexicon] = None) -> "Analyzer":
+        """An analyzer for ``vocabulary``: each synonym maps to its group's first word's term."""
+        analyzer = cls(lemmatize, stopwords, lemma_fixes=vocabulary.lemmas, lexicon=lexicon)
         table: dict[str, str] = {}
-        for group in groups:
+        for group in vocabulary.groups:
             head = next((p[-1] for p in map(analyzer._lemma_pieces, group) if p), None)
             for word in group:
-                # The stemmer treats base and inflected forms differently ("vänstad" → vänst,
-                # "vänstäder" → vänstad), so every common inflection is registered too.
+                # Inflected forms of the word are registered too, in case the lexicon
+                # does not know the word and the stemmer treats its forms differently.
                 endings = GROUP_INFLECTIONS[0] if fold(word[-1]) in "aeiouy" else GROUP_INFLECTIONS[1]
                 forms = [analyzer._lemma_pieces(word)] + [analyzer._pieces([word + e]) for e in endings]
                 for term in (p[-1] for p in forms if p):
                     if head is not None and term != head:
                         table.setdefault(term, head)
+        analyzer.phrases = {(analyzer._lemma(verb), particle): word
+                            for (verb, particle), word in vocabulary.phrases.items()}
         analyzer.cache.clear()  # cached before the table existed
         analyzer.synonyms = table
         return analyzer
 
     def words(self, text: str) -> list[str]:
         """Index words of the content words of ``text`` (stop words and 1-letter pieces dropped)."""
+        tokens = WORD.findall(text.lower())
         result: list[str] = []
-        for surface in WORD.findall(text.lower()):
-            if fold(surface) in self.stopwords:
+        used: set[int] = set()
+        for i, surface in enumerate(tokens):
+            if i in used:
                 continue
-            result.extend(self._lemma_pieces(surface))
+            phrase = self._phrase_at(tokens, i)
+            if phrase is not None:
+                word, particle_at = phrase
+                used.add(particle_at)
+                result.extend(self._lemma_pieces(word))
+            elif fold(surface) not in self.stopwords:
+                result.extend(self._lemma_pieces(surface))
         return result
 
     def use_vocabulary(self, vocabulary: AbstractSet[str], texts: Iterable[str]) -> None:
-        """Prefer known terms from now on (see :meth:`_pieces`); re-analyse ``texts`` in one call."""
+        """Prefer known terms from now on (see :meth:`_term`); re-analyse ``texts`` in one call."""
         self.vocabulary = vocabulary
         self.cache.clear()
         self.prime(texts)
@@ -188,45 +175,75 @@ class Analyzer:
     def prime(self, texts: Iterable[str]) -> None:
         """Lemmatise the new words of ``texts`` in one call (a build's thousands of words)."""
         new = {w for text in texts for w in WORD.findall(text.lower()) if w not in self.cache}
-        simple = sorted(w for w in new if w.isalnum())
+        simple = sorted(w for w in new if w.isalnum() and w not in self.lemma_fixes)
         lemmas = self.lemmatize("\n".join(simple)) if simple else []
         if len(lemmas) != len(simple):  # the lemmatiser split a word: fall back to one call per word
             return
         if len(self.cache) + len(simple) >= MAX_CACHE:
             self.cache.clear()
+            self.lemma_cache.clear()
         for surface, lemma in zip(simple, lemmas):
+            self.lemma_cache[surface] = lemma
             self.cache[surface] = self._pieces([lemma])
+
+    def _phrase_at(self, tokens: list[str], i: int) -> Optional[tuple[str, int]]:
+        """The word for a particle verb starting at ``tokens[i]`` ("tar vi emot" → motta) and where its particle is."""
+        if not self.phrases or fold(tokens[i]) in self.stopwords and tokens[i] not in PHRASE_VERBS_IN_STOPWORDS:
+            return None
+        verb = self._lemma(tokens[i])
+        for j in range(i + 1, min(len(tokens), i + 2 + MAX_PARTICLE_GAP)):
+            word = self.phrases.get((verb, tokens[j]))
+            if word is not None:
+                return word, j
+            if fold(tokens[j]) not in self.stopwords:
+                return None
+        return None
+
+    def _lemma(self, surface: str) -> str:
+        """The (corrected) lemma of one lower-case word."""
+        lemma = self.lemma_fixes.get(surface) or self.lemma_cache.get(surface)
+        if lemma is None:
+            lemma = next(iter(self.lemmatize(surface)), surface)
+            if len(self.lemma_cache) >= MAX_CACHE:
+                self.lemma_cache.clear()
+            self.lemma_cache[surface] = lemma
+        return lemma
 
     def _lemma_pieces(self, surface: str) -> tuple[str, ...]:
         cached = self.cache.get(surface)
         if cached is None:
-            cached = self._pieces(self.lemmatize(surface) or [surface])
+            if surface in self.lemma_fixes:
+                cached = self._pieces([self.lemma_fixes[surface]], corrected=True)
+            else:
+                cached = self._pieces(self.lemmatize(surface) or [surface])
             if len(self.cache) >= MAX_CACHE:
                 self.cache.clear()
             self.cache[surface] = cached
         return cached
 
-    def _pieces(self, lemmas: list[str]) -> tuple[str, ...]:
+    def _pieces(self, lemmas: list[str], corrected: bool = False) -> tuple[str, ...]:
         """Index words of one word's lemmas: split at hyphens, stop words dropped, stemmed, folded."""
         pieces = []
         for lemma in lemmas:
             for piece in PIECE_SPLIT.split(lemma.lower()):
                 folded = fold(piece)
                 if len(folded) >= 2 and folded not in self.stopwords:
-                    pieces.append(self._term(piece, folded))
+                    pieces.append(self.canonical(folded) if corrected else self._term(piece, folded))
         return tuple(pieces)
 
-
     def _term(self, piece: str, folded: str) -> str:
-        """The stemmed, folded term of a lemma; its unstemmed form when only that is known.
+        """The folded term of a lemma: its base form when the lexicon knows it, else its stem.
 
         Folding first can fake an ending: "kontaktnat" (for kontaktnät) loses
         "-at" to the stemmer, so a known unstemmed form wins over an unknown stem.
         """
-        term = self.canonical(fold(stem(piece)))
+        base = base_form(piece, self.lexicon) if self.lexicon is not None else None
+        term = self.canonical(fold(base if base is not None else stem(piece)))
         if self.vocabulary and term not in self.vocabulary and self.canonical(folded) in self.vocabulary:
             return self.canonical(folded)
         return term
+
+
 
 
 def split_compound(term: str, vocabulary: AbstractSet[str], cache: dict[str, tuple[str, ...]],
