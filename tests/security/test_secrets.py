@@ -1,18 +1,23 @@
 """Secrets come from the environment or the untracked .env, are never committed and never logged."""
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import stat
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import requests
+import yaml
 
 from actions.records import RecordStore, create_engine
 from review.config import write_dev_config
 from security.secret_scan import scan, scan_text, tracked_files
-from tests.support.servers import ROOT, Lotsen, running_action_server
+from tests.support.postgres import free_port
+from tests.support.servers import ROOT, Lotsen, running_action_server, started
 
 # Planted secrets, split so that this file itself passes the scan of tracked files.
 SECRET_LOOKING = {
@@ -98,6 +103,34 @@ def test_the_hash_key_and_teams_password_never_appear_in_the_logs(lotsen, fake_t
     assert "Action endpoint is up and running on http://127.0.0.1" in logs  # the real logs were read
     assert lotsen.env["LOTSEN_HASH_KEY"] not in logs
     assert fake_teams.app_password not in logs
+
+
+CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def sign_in(session: requests.Session, url: str, username: str, password: str) -> int:
+    form = session.get(f"{url}/logga-in", timeout=10)
+    token = CSRF_FIELD.search(form.text).group(1)
+    return session.post(f"{url}/logga-in", data={"username": username, "password": password, "csrf_token": token},
+                        allow_redirects=False, timeout=10).status_code
+
+
+def test_the_review_apps_session_key_and_passwords_never_appear_in_its_log(tmp_path):
+    config = tmp_path / "review.yml"
+    passwords = write_dev_config(config)
+    secret = yaml.safe_load(config.read_text())["session_secret"]
+    port = free_port()
+    env = {**os.environ, "LOTSEN_REVIEW_CONFIG": str(config),
+           "ENGAGEMENT_DB_URL": f"sqlite:///{tmp_path / 'records.db'}"}
+    cmd = [sys.executable, "-m", "review.app", "--host", "127.0.0.1", "--port", str(port)]
+    url = f"http://127.0.0.1:{port}"
+    with started(cmd, env, tmp_path / "review.log", f"{url}/healthz"):
+        assert sign_in(requests.Session(), url, "admin", passwords["admin"]) == 302
+        assert sign_in(requests.Session(), url, "granskare", passwords["admin"]) != 302  # wrong password
+    log = (tmp_path / "review.log").read_text(encoding="utf-8", errors="replace")
+    assert f"Goin' Fast @ {url}" in log  # the real log was read
+    assert secret not in log
+    assert not [name for name, password in passwords.items() if password in log]
 
 
 def test_the_database_password_never_appears_in_the_action_servers_log(postgres_url, tmp_path):
