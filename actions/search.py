@@ -98,6 +98,9 @@ SIBLING_SHARE = 0.1
 CLASSIFIER_SHARE = 0.5
 ENTRY_SHARE = 1.0 - SIBLING_SHARE - CLASSIFIER_SHARE
 
+# Suggestions offer at most this many entries of one topic.
+MAX_PER_TOPIC = 2
+
 ANSWER_THRESHOLD = 0.45
 SUGGEST_THRESHOLD = 0.20
 
@@ -178,8 +181,12 @@ class KnowledgeSearch:
             )
         return search
 
-    def search(self, text: str, limit: int = 3) -> list[Hit]:
-        """The ``limit`` best entries for ``text``, best first, scores in 0..1."""
+    def search(self, text: str, limit: int = 3, per_topic: int = MAX_PER_TOPIC) -> list[Hit]:
+        """The ``limit`` best entries for ``text``, best first, scores in 0..1.
+
+        At most ``per_topic`` entries of one topic, so that three suggestions
+        ("Menade du …?") always offer another topic too.
+        """
         words = self.analyzer.words(text)
         if not words or not self.entries:
             return []
@@ -198,10 +205,15 @@ class KnowledgeSearch:
             final += CLASSIFIER_SHARE * probabilities.get(entry.topic, 0.0)
             scored.append((final / total, entry))
         scored.sort(key=lambda pair: (-pair[0], pair[1].id))
-        return [
-            Hit(entry_id=e.id, topic=e.topic, score=round(min(max(s, 0.0), 1.0), 4))
-            for s, e in scored[:limit] if s > 0
-        ]
+        hits: list[Hit] = []
+        taken: Counter = Counter()
+        for score, entry in scored:
+            if len(hits) == limit or score <= 0:
+                break
+            if taken[entry.topic] < per_topic:
+                taken[entry.topic] += 1
+                hits.append(Hit(entry_id=entry.id, topic=entry.topic, score=round(min(max(score, 0.0), 1.0), 4)))
+        return hits
 
     def _terms(self, text: str) -> list[str]:
         """Index terms of ``text``: folded stems plus compound parts."""

@@ -12,6 +12,8 @@ BM25_B = 0.75
 BM25_SHARE = 0.5
 # A query word unknown to an index weighs as much as a median term of it.
 UNKNOWN_TERM_WEIGHT = 1.0
+# Queries with fewer (known or unknown) words are scored as if they had this many.
+MIN_QUERY_WORDS = 2
 SVC_C = 0.5
 SVC_TEMPERATURE = 3.0
 
@@ -44,7 +46,10 @@ class Index:
     def bm25(self, weights: dict[str, float], unknown: float) -> list[float]:
         """BM25 per document divided by the best score the query could reach (0..1)."""
         ceiling = sum(w * self.idf.get(t, self.unknown_idf) for t, w in weights.items())
-        ceiling += unknown * self.unknown_idf
+        # A one-word query ("utlandet") says too little to match an entry fully:
+        # it is scored as if the missing words were unknown ones.
+        missing = max(0.0, MIN_QUERY_WORDS - sum(weights.values()) - unknown)
+        ceiling += (unknown + missing) * self.unknown_idf
         scores = [0.0] * len(self.terms)
         if ceiling <= 0:
             return scores
