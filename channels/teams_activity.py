@@ -67,7 +67,7 @@ def _service_url(activity: Mapping[str, Any]) -> str:
 def _load(body: bytes) -> Mapping[str, Any]:
     try:
         data = json.loads(body or b"")
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:  # RecursionError: nested too deep
         raise ActivityError(f"request body is not valid JSON: {exc}") from exc
     if not isinstance(data, dict):
         raise ActivityError("the activity must be a JSON object")

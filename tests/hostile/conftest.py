@@ -13,6 +13,7 @@ from actions.privacy import conversation_hash
 from actions.records import RecordStore, create_engine
 from tests.hostile.corpus import Message, messages
 from tests.support.servers import Lotsen
+from tests.widget.conftest import demo, widget_lotsen  # noqa: F401  (fixtures of tests/hostile/test_widget.py)
 
 NORMAL_QUESTION = "Får vi teckna ett vänortsavtal med Berlin?"
 RECORDS_TABLE = "engagement_records"
