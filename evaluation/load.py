@@ -26,9 +26,9 @@ from urllib.parse import urlparse
 
 import yaml
 
+from deploy.nginx_conf import REPLICA_HEADER  # added by nginx in make test-scale only
 from evaluation.heldout import Question, load_questions
 
-REPLICA_HEADER = "X-Lotsen-Replica"  # added by nginx in make test-scale only
 MAX_SECONDS = 300  # every run stops by itself
 # A simulated official asks this many questions, then a new conversation
 # starts (real conversations are short; see docs/performance.md for how
@@ -199,16 +199,18 @@ def offers_assessment(messages: Optional[list[dict]]) -> bool:
 class ConversationScript:
     """What a simulated official says next: questions from ``questions``, a
     follow-up with another city after a question that named a counterpart,
-    and "Nej" whenever Lotsen offers the guided assessment."""
+    and (with ``decline_offers``) "Nej" whenever Lotsen offers the guided
+    assessment. Without it, the next question simply follows the offer."""
 
-    def __init__(self, questions: Sequence[Question], start: int) -> None:
+    def __init__(self, questions: Sequence[Question], start: int, decline_offers: bool = True) -> None:
         self.questions = questions
         self.position = start
+        self.decline_offers = decline_offers
         self.pending_followup: Optional[str] = None
 
     def next_turn(self, last_reply: Optional[list[dict]]) -> tuple[str, int, Optional[str]]:
         """(text, records it must add, follow-up city)."""
-        if offers_assessment(last_reply):
+        if self.decline_offers and offers_assessment(last_reply):
             return DECLINE_PAYLOAD, 0, None
         if self.pending_followup:
             city, self.pending_followup = self.pending_followup, None
@@ -261,13 +263,14 @@ def rest_channel(base_url: str, sender: str) -> Iterator[Say]:
 
 
 def run_conversations(
-    open_channel: OpenChannel, channel: str, users: int, per_user: int, tag: str,
+    open_channel: OpenChannel, channel: str, users: int, per_user: int, tag: str, decline_offers: bool = True,
     questions: Optional[Sequence[Question]] = None, conversation_length: int = CONVERSATION_LENGTH,
 ) -> ConversationRun:
     """``users`` concurrent officials, ``per_user`` messages each, bounded in time.
 
     ``open_channel(sender)`` gives the ``say`` of one conversation
-    (``functools.partial(rest_channel, url)`` or ``evaluation.load_socketio.socketio_channel``)."""
+    (``functools.partial(rest_channel, url)`` or ``evaluation.load_socketio.socketio_channel``);
+    ``decline_offers`` needs a channel whose reply is known to be complete (REST)."""
     questions = questions or load_questions_for_conversations()
     apologies = apology_texts()
     deadline = time.monotonic() + MAX_SECONDS
@@ -276,7 +279,7 @@ def run_conversations(
     lock = threading.Lock()
 
     def user(index: int, lengths: list[int]) -> None:
-        script = ConversationScript(questions, index * per_user)
+        script = ConversationScript(questions, index * per_user, decline_offers)
         for number, length in enumerate(lengths):
             sender = f"{tag}-{channel}-{index}-{number}"
             try:

@@ -6,9 +6,15 @@ the answers as ``bot_uttered`` events. A conversation reconnects every few
 turns with the same session id, as a page reload does, so behind nginx its
 turns may reach another Rasa replica and must keep their context there.
 
-Socket.io has no end-of-turn marker: a turn's reply is its first message
-plus whatever follows within ``SETTLE_SECONDS`` (Rasa emits a turn's messages
-back to back). The latency is the time to the first message. 127.0.0.1 only.
+Socket.io has no end-of-turn marker, and under load a turn's last messages
+can arrive after a pause. Every question's reply carries the record
+announcement (``{"custom": {"lotsen": {"record_id": ...}}}``, sent right
+after the answer, actions/recording.py), so a turn ends there: the latency is
+the time to it, and a question without one within REPLY_TIMEOUT is an error.
+The assessment offer may follow the announcement, so this channel does not
+answer offers (the next question follows; REST plays the "Nej"). Messages
+left over from the previous turn are dropped before the next is sent.
+127.0.0.1 only.
 
 Transport: HTTP long-polling. python-engineio's websocket client needs aiohttp
 >= 3.10 (``ClientWSTimeout``) and Rasa 3.6 pins 3.9.5; polling is also the
@@ -31,13 +37,17 @@ from evaluation.load import DEPARTMENT, Reply, Say, local_address
 logger = logging.getLogger(__name__)
 
 REPLY_TIMEOUT = 30.0
-SETTLE_SECONDS = 0.3
 TURNS_PER_CONNECTION = 5
 
 
 def _cookie_session() -> aiohttp.ClientSession:
     """An HTTP session that keeps cookies for 127.0.0.1 (nginx's sticky-session cookie)."""
     return aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+
+
+def announces_record(message: dict) -> bool:
+    custom = message.get("custom")
+    return isinstance(custom, dict) and "record_id" in (custom.get("lotsen") or {})
 
 
 class SocketIOConversation:
@@ -78,18 +88,19 @@ class SocketIOConversation:
             await self._connect()
         self.turns += 1
         assert self.client is not None and self.replies is not None
+        while not self.replies.empty():
+            self.replies.get_nowait()  # the previous turn's offer, if any
         started = time.perf_counter()
         await self.client.emit("user_uttered", {"message": text, "session_id": self.sender, "metadata": DEPARTMENT})
-        try:
-            messages = [await asyncio.wait_for(self.replies.get(), REPLY_TIMEOUT)]
-        except asyncio.TimeoutError:
-            return Reply((time.perf_counter() - started) * 1000, None)
-        ms = (time.perf_counter() - started) * 1000
-        while True:
+        messages: list[dict] = []
+        deadline = started + REPLY_TIMEOUT
+        while not any(announces_record(m) for m in messages):
             try:
-                messages.append(await asyncio.wait_for(self.replies.get(), SETTLE_SECONDS))
+                messages.append(await asyncio.wait_for(self.replies.get(), max(0.0, deadline - time.perf_counter())))
             except asyncio.TimeoutError:
-                return Reply(ms, messages)
+                logger.warning("no record announcement within %s s for %r (got %s)", REPLY_TIMEOUT, text, messages)
+                return Reply((time.perf_counter() - started) * 1000, None)
+        return Reply((time.perf_counter() - started) * 1000, messages)
 
     def say(self, sender: str, text: str) -> Reply:
         try:

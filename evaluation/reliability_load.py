@@ -28,7 +28,8 @@ from tests.support.postgres import running_postgres
 from tests.support.servers import ROOT, running_lotsen
 from tests.support.topology import create_database
 
-CHANNELS = ("rest", "socketio")
+# name -> (open a conversation, whether its replies are known complete so offers can be declined)
+CHANNELS = {"rest": (rest_channel, True), "socketio": (socketio_channel, False)}
 OUT = ROOT / "results" / "load"
 
 
@@ -67,8 +68,8 @@ def report_for(channel: str, users: int, run: ConversationRun, check: RecordChec
 def run_channel(url: str, channel: str, users: int, per_user: int, db_url: str, hash_key: str) -> ChannelReport:
     """One channel's load, then its records."""
     tag = f"load-{secrets.token_hex(3)}"
-    open_channel = functools.partial(rest_channel if channel == "rest" else socketio_channel, url)
-    run = run_conversations(open_channel, channel, users, per_user, tag)
+    opener, decline_offers = CHANNELS[channel]
+    run = run_conversations(functools.partial(opener, url), channel, users, per_user, tag, decline_offers)
     for failure in run.failures[:3]:
         print(f"{channel}: could not connect: {failure!r}", file=sys.stderr)
     return report_for(channel, users, run, check_records(db_url, hash_key, run.conversations))
@@ -121,7 +122,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parser.parse_args(argv)
     channels = [c for c in args.channels.split(",") if c]
     if not set(channels) <= set(CHANNELS) or not 0 < args.users <= 100 or not 0 < args.messages <= 100:
-        parser.error(f"channels from {CHANNELS}, 1-100 users, 1-100 messages per user")
+        parser.error(f"channels from {list(CHANNELS)}, 1-100 users, 1-100 messages per user")
     if args.url and not (args.db_url and args.hash_key):
         parser.error("--url needs --db-url and --hash-key")
     target = contextlib.nullcontext((args.url, args.db_url, args.hash_key)) if args.url else own_lotsen()

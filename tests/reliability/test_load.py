@@ -4,13 +4,9 @@ answer to every message, and every question is exactly one engagement record,
 follow-ups answered in their conversation's context."""
 from __future__ import annotations
 
-import functools
-
 import pytest
 
-from evaluation.load import rest_channel, run_conversations
-from evaluation.load_records import check_records
-from evaluation.load_socketio import socketio_channel
+from evaluation.reliability_load import run_channel
 
 USERS = 10
 MESSAGES = 10
@@ -18,15 +14,12 @@ MESSAGES = 10
 
 @pytest.mark.parametrize("channel", ["rest", "socketio"])
 def test_concurrent_conversations_lose_and_double_no_record(lotsen, channel):
-    open_channel = functools.partial(rest_channel if channel == "rest" else socketio_channel, lotsen.rasa_url)
-    run = run_conversations(open_channel, channel, USERS, MESSAGES, tag=f"ci-load-{channel}")
+    report = run_channel(lotsen.rasa_url, channel, USERS, MESSAGES, lotsen.db_url, lotsen.env["LOTSEN_HASH_KEY"])
 
-    turns = [t for c in run.conversations for t in c.turns]
-    assert len(turns) == USERS * MESSAGES
-    assert [t.text for t in turns if not t.ok] == []
-    check = check_records(lotsen.db_url, lotsen.env["LOTSEN_HASH_KEY"], run.conversations)
-    assert check.followups_checked > 0, "no follow-up to an answer was played: the context check would be empty"
-    assert check.missing == []
-    assert check.duplicates == []
-    assert check.lost_context == []
-    assert check.found == check.expected > 0
+    assert report.messages == USERS * MESSAGES
+    assert report.errors == 0
+    assert report.missing == []
+    assert report.duplicates == []
+    assert report.lost_context == []
+    assert report.records_found == report.records_expected > 0
+    assert report.followups_checked > 0, "no follow-up to an answer was played: the context check would be empty"

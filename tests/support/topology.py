@@ -23,13 +23,12 @@ from typing import Iterator
 import sqlalchemy as sa
 
 from actions.records import create_engine, migrate
-from evaluation.load import REPLICA_HEADER
+from deploy.nginx_conf import lotsen_conf, render
 from tests.support.postgres import free_port, running_postgres
 from tests.support.servers import BIN, ROOT, _start, lotsen_env, trained_model, wait_until
 
 NGINX_DIR = ROOT / "deploy" / "nginx"
 DEBIAN_PACKAGES = ("nginx", "redis-server")
-PLACEHOLDER = re.compile(r"@([A-Z_]+)@")
 
 
 @dataclass
@@ -41,15 +40,6 @@ class Topology:
     nginx_logs: Path
     rasa_addresses: list[str]
     action_addresses: list[str]
-
-
-def render(template: Path, values: dict[str, str]) -> str:
-    """``template`` with every @NAME@ replaced; an unknown name is an error."""
-    def value(match: re.Match) -> str:
-        if match.group(1) not in values:
-            raise KeyError(f"{template.name}: no value for @{match.group(1)}@")
-        return values[match.group(1)]
-    return PLACEHOLDER.sub(value, template.read_text(encoding="utf-8"))
 
 
 def create_database(url: str, name: str) -> str:
@@ -114,14 +104,8 @@ def running_nginx(workdir: Path, listen: int, actions_listen: int, rasa: list[st
     prefix = workdir / "nginx"
     for sub in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
         (prefix / sub).mkdir(parents=True)
-    servers = lambda addresses: "\n".join(f"    server {a};" for a in addresses)  # noqa: E731
-    (prefix / "lotsen.conf").write_text(render(NGINX_DIR / "lotsen.conf.template", {
-        "LISTEN": f"127.0.0.1:{listen}", "ACTIONS_LISTEN": f"127.0.0.1:{actions_listen}",
-        "RASA_SERVERS": servers(rasa), "ACTION_SERVERS": servers(actions),
-        "LOG_DIR": str(prefix), "COOKIE_SECURE": "",
-        # which replica answered each REST request, so the load test can tell follow-ups that changed replica
-        "REPLICA_HEADER": f"        add_header {REPLICA_HEADER} $upstream_addr always;",
-    }))
+    (prefix / "lotsen.conf").write_text(lotsen_conf(
+        f"127.0.0.1:{listen}", f"127.0.0.1:{actions_listen}", rasa, actions, str(prefix), replica_header=True))
     conf = prefix / "nginx.conf"
     conf.write_text(render(NGINX_DIR / "nginx-local.conf.template", {
         "PREFIX": str(prefix), "USER": "user root;" if os.geteuid() == 0 else "",
