@@ -1,7 +1,8 @@
 """Thousands of messages in one conversation over REST, each answered without an error.
 
 ``python -m tests.hostile.long_conversation --messages 3000`` (``make
-hostile-long``) starts its own Rasa and action server and prints the result;
+hostile-long``) starts its own Rasa and action server and prints the result
+(and what a 100 kB paste costs next to a short question);
 tests/hostile/test_long_conversation.py runs the same at CI size. Latency is
 reported, never asserted: the time per message of the first and the last
 hundred shows whether a long conversation gets slower (docs/reliability.md).
@@ -43,6 +44,8 @@ class Result:
     last_ms_p50: float = 0.0
     p95_ms: float = 0.0
     seconds: float = 0.0
+    paste_100kb_ms_p50: float = 0.0
+    short_question_ms_p50: float = 0.0
 
 
 def conversation(n: int) -> list[str]:
@@ -88,6 +91,16 @@ def run(lotsen: Lotsen, n: int, sender: str) -> Result:
     return result
 
 
+def reply_ms(lotsen: Lotsen, text: str, sender: str, repeats: int = 5) -> float:
+    """Median time of a REST answer to ``text``, each time in a new conversation."""
+    timings = []
+    for i in range(repeats):
+        t0 = time.perf_counter()
+        lotsen.ask(f"{sender}-{i}", text)
+        timings.append((time.perf_counter() - t0) * 1000)
+    return round(statistics.median(timings), 1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=3000)
@@ -97,6 +110,9 @@ def main() -> None:
         workdir = Path(tmp)
         with running_lotsen(workdir, f"sqlite:///{workdir / 'engagements.db'}") as lotsen:
             result = run(lotsen, args.messages, "hostile-long-conversation")
+            paste = next(m.text for m in messages() if m.name == "paste of 100 kB")
+            result.paste_100kb_ms_p50 = reply_ms(lotsen, paste, "hostile-paste")
+            result.short_question_ms_p50 = reply_ms(lotsen, QUESTIONS[1], "hostile-short")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(asdict(result), indent=2) + "\n", encoding="utf-8")
     print(json.dumps(asdict(result)))
