@@ -216,9 +216,10 @@ class KnowledgeSearch:
         return hits
 
     def _terms(self, text: str) -> list[str]:
-        """Index terms of ``text``: folded stems plus compound parts."""
+        """The classifier's terms for ``text``: index terms plus compound parts, and its cue words."""
         canonical = self.analyzer.canonical
-        return [t for w in self.analyzer.words(text) for t in expand(w, self.vocabulary, self.split_cache, canonical)]
+        terms = [t for w in self.analyzer.words(text) for t in expand(w, self.vocabulary, self.split_cache, canonical)]
+        return terms + self.analyzer.cues(text)
 
     def _query_terms(self, words: Iterable[str]) -> tuple[dict[str, float], float]:
         """Known query terms with weights, and how many words were unknown."""

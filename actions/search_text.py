@@ -118,6 +118,7 @@ class Analyzer:
     synonyms: Mapping[str, str] = field(default_factory=dict)
     phrases: Mapping[tuple[str, str], str] = field(default_factory=dict)
     lemma_fixes: Mapping[str, str] = field(default_factory=dict)
+    cue_words: frozenset[str] = frozenset()  # folded
     vocabulary: AbstractSet[str] = frozenset()
     lexicon: Optional[Lexicon] = None
     cache: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -127,7 +128,8 @@ class Analyzer:
     def build(cls, lemmatize: Callable[[str], list[str]], stopwords: frozenset[str],
               vocabulary: Vocabulary = Vocabulary(), lexicon: Optional[Lexicon] = None) -> "Analyzer":
         """An analyzer for ``vocabulary``: each synonym maps to its group's first word's term."""
-        analyzer = cls(lemmatize, stopwords, lemma_fixes=vocabulary.lemmas, lexicon=lexicon)
+        analyzer = cls(lemmatize, stopwords, lemma_fixes=vocabulary.lemmas, lexicon=lexicon,
+                       cue_words=frozenset(fold(w) for w in vocabulary.cue_words))
         table: dict[str, str] = {}
         for group in vocabulary.groups:
             head = next((p[-1] for p in map(analyzer._lemma_pieces, group) if p), None)
@@ -161,6 +163,12 @@ class Analyzer:
             elif fold(surface) not in self.stopwords:
                 result.extend(self._lemma_pieces(surface))
         return result
+
+    def cues(self, text: str) -> list[str]:
+        """Marker terms ("_fran") for the cue words in ``text`` (see ``cue_words`` in knowledge/synonyms.yml)."""
+        if not self.cue_words:
+            return []
+        return [f"_{w}" for w in map(fold, WORD.findall(text.lower())) if w in self.cue_words]
 
     def use_vocabulary(self, vocabulary: AbstractSet[str], texts: Iterable[str]) -> None:
         """Prefer known terms from now on (see :meth:`_term`); re-analyse ``texts`` in one call."""

@@ -12,6 +12,10 @@
 ``lemmas``
     Corrections of the lemma table for the search ("länder" is read as the
     verb "lända" by the table, "företag" as "företa").
+``cue_words``
+    Stop words that still tell topics apart for the topic classifier:
+    direction ("från", "hit" for visits to us; "till" for trips abroad),
+    modality ("får", "måste"), scope ("alla", "varje").
 
 The lemma table itself (:class:`Lexicon`, from ``spacy-lookups-data`` with the
 project's overrides) gives base forms to whole words, to the last part of
@@ -42,6 +46,7 @@ class Vocabulary:
     groups: tuple[tuple[str, ...], ...] = ()
     phrases: Mapping[tuple[str, str], str] = field(default_factory=dict)  # (verb, particle) -> word
     lemmas: Mapping[str, str] = field(default_factory=dict)  # word -> its lemma for the search
+    cue_words: frozenset[str] = frozenset()
 
 
 def _single_word(value: Any, where: str) -> str:
@@ -86,6 +91,12 @@ def _lemmas(raw: Any, where: str) -> dict[str, str]:
     return {_single_word(k, f"{where}: lemmas"): _single_word(v, f"{where}: lemma of {k!r}") for k, v in raw.items()}
 
 
+def _cue_words(raw: Any, where: str) -> frozenset[str]:
+    if not isinstance(raw, list):
+        raise KnowledgeError(f"{where}: 'cue_words' must be a list of words")
+    return frozenset(_single_word(w, f"{where}: cue_words") for w in raw)
+
+
 def load_vocabulary(path: Path = VOCABULARY_PATH) -> Vocabulary:
     """Read and validate ``knowledge/synonyms.yml``."""
     try:
@@ -93,14 +104,15 @@ def load_vocabulary(path: Path = VOCABULARY_PATH) -> Vocabulary:
     except (OSError, yaml.YAMLError) as exc:
         raise KnowledgeError(f"{path}: cannot read YAML: {exc}") from exc
     if not isinstance(data, dict):
-        raise KnowledgeError(f"{path.name}: must be a mapping with 'synonyms', 'phrases' and 'lemmas'")
-    unknown = sorted(set(data) - {"synonyms", "phrases", "lemmas"})
+        raise KnowledgeError(f"{path.name}: must be a mapping with 'synonyms', 'phrases', 'lemmas', 'cue_words'")
+    unknown = sorted(set(data) - {"synonyms", "phrases", "lemmas", "cue_words"})
     if unknown:
         raise KnowledgeError(f"{path.name}: unknown section(s) {', '.join(map(str, unknown))}")
     return Vocabulary(
         groups=_groups(data.get("synonyms"), path.name),
         phrases=_phrases(data.get("phrases") or {}, path.name),
         lemmas=_lemmas(data.get("lemmas") or {}, path.name),
+        cue_words=_cue_words(data.get("cue_words") or [], path.name),
     )
 
 
