@@ -148,7 +148,7 @@ def running_topology(rasa_replicas: int = 2, action_replicas: int = 2) -> Iterat
             workdir, listen, actions_listen,
             [f"127.0.0.1:{p}" for p in rasa_ports], [f"127.0.0.1:{p}" for p in action_ports]))
         stack.enter_context(processes([
-            ([str(BIN / "rasa"), "run", "--model", str(model), "--port", str(port),
+            ([str(BIN / "rasa"), "run", "--model", str(model), "-i", "127.0.0.1", "--port", str(port),
               "--credentials", "credentials.yml", "--endpoints", "endpoints.yml"],
              env, workdir / f"rasa-{n}.log", f"http://127.0.0.1:{port}/webhooks/rest/")
             for n, port in enumerate(rasa_ports)]))
