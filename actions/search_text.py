@@ -191,6 +191,7 @@ class Analyzer:
             self.cache.clear()
             self.lemma_cache.clear()
         for surface, lemma in zip(simple, lemmas):
+            lemma = self._correct(surface, lemma)
             self.lemma_cache[surface] = lemma
             self.cache[surface] = self._pieces([lemma])
 
@@ -207,11 +208,25 @@ class Analyzer:
                 return None
         return None
 
+    def _correct(self, surface: str, lemma: str) -> str:
+        """Two systematic slips of the lemma table, undone.
+
+        A word that is itself a base form keeps it: the table reads "mål",
+        "besök", "stöd" as imperatives of måla, besöka, stödja although
+        "målet" → mål. A present tense in -ar is not an agent noun:
+        "arbetar" → arbeta, not arbetare.
+        """
+        if lemma != surface and self.lexicon is not None and surface in self.lexicon.base_forms:
+            return surface
+        if lemma == surface + "e" and surface.endswith("ar"):
+            return surface[:-1]
+        return lemma
+
     def _lemma(self, surface: str) -> str:
         """The (corrected) lemma of one lower-case word."""
         lemma = self.lemma_fixes.get(surface) or self.lemma_cache.get(surface)
         if lemma is None:
-            lemma = next(iter(self.lemmatize(surface)), surface)
+            lemma = self._correct(surface, next(iter(self.lemmatize(surface)), surface))
             if len(self.lemma_cache) >= MAX_CACHE:
                 self.lemma_cache.clear()
             self.lemma_cache[surface] = lemma
@@ -223,7 +238,7 @@ class Analyzer:
             if surface in self.lemma_fixes:
                 cached = self._pieces([self.lemma_fixes[surface]], corrected=True)
             else:
-                cached = self._pieces(self.lemmatize(surface) or [surface])
+                cached = self._pieces([self._correct(surface, lemma) for lemma in self.lemmatize(surface) or [surface]])
             if len(self.cache) >= MAX_CACHE:
                 self.cache.clear()
             self.cache[surface] = cached
