@@ -74,6 +74,7 @@ def lotsen_env(db_url: str, action_port: int, extra_env: Optional[dict[str, str]
         "ENGAGEMENT_DB_URL": db_url,
         "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook",
         "TF_CPP_MIN_LOG_LEVEL": "2",
+        "RASA_TELEMETRY_ENABLED": "false",  # no crash reports to Rasa's Sentry: tests stay on 127.0.0.1
         "TEAMS_APP_ID": "", "TEAMS_APP_PASSWORD": "", "TEAMS_TENANT_ID": "",
         **(extra_env or {}),
     }
