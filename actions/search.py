@@ -98,6 +98,10 @@ SIBLING_SHARE = 0.1
 CLASSIFIER_SHARE = 0.5
 ENTRY_SHARE = 1.0 - SIBLING_SHARE - CLASSIFIER_SHARE
 
+# An unknown compound's known last part (at least MIN_KNOWN_TAIL letters) counts this much.
+TAIL_WEIGHT = 0.7
+MIN_KNOWN_TAIL = 5
+MIN_HEAD = 3
 # Suggestions offer at most this many entries of one topic.
 MAX_PER_TOPIC = 2
 
@@ -218,7 +222,13 @@ class KnowledgeSearch:
     def _terms(self, text: str) -> list[str]:
         """The classifier's terms for ``text``: index terms plus compound parts, and its cue words."""
         canonical = self.analyzer.canonical
-        terms = [t for w in self.analyzer.words(text) for t in expand(w, self.vocabulary, self.split_cache, canonical)]
+        terms = []
+        for word in self.analyzer.words(text):
+            parts = expand(word, self.vocabulary, self.split_cache, canonical)
+            if len(parts) == 1 and word not in self.vocabulary:
+                tail = self._known_tail(word)
+                parts += [tail[0]] if tail else []
+            terms += parts
         return terms + self.analyzer.cues(text)
 
     def _query_terms(self, words: Iterable[str]) -> tuple[dict[str, float], float]:
@@ -236,7 +246,7 @@ class KnowledgeSearch:
                 for t in terms:
                     weights[t] = max(weights.get(t, 0.0), 1.0)
                 continue
-            match = self._fuzzy(word)
+            match = self._fuzzy(word) or self._known_tail(word)
             if match is None:
                 unknown += 1.0
             else:
@@ -244,6 +254,18 @@ class KnowledgeSearch:
                 weights[term] = max(weights.get(term, 0.0), similarity)
                 unknown += 1 - similarity
         return weights, unknown
+
+    def _known_tail(self, word: str) -> Optional[tuple[str, float]]:
+        """The longest known last part of an unknown compound ("sidoverksamhet" → verksamhet), at TAIL_WEIGHT.
+
+        In a Swedish compound the last part names the thing; the first only
+        narrows it down, so an unknown first part still leaves a useful term.
+        """
+        for cut in range(MIN_HEAD, len(word) - MIN_KNOWN_TAIL + 1):
+            tail = known_form(word[cut:], self.vocabulary, self.analyzer.canonical)
+            if tail is not None:
+                return tail, TAIL_WEIGHT
+        return None
 
     def _fuzzy(self, word: str) -> Optional[tuple[str, float]]:
         """The known term most similar to ``word`` by trigrams, if similar enough."""
