@@ -208,6 +208,10 @@ class ConversationScript:
         self.decline_offers = decline_offers
         self.pending_followup: Optional[str] = None
 
+    def new_conversation(self) -> None:
+        """A follow-up belongs to its conversation: none is carried into the next."""
+        self.pending_followup = None
+
     def next_turn(self, last_reply: Optional[list[dict]]) -> tuple[str, int, Optional[str]]:
         """(text, records it must add, follow-up city)."""
         if self.decline_offers and offers_assessment(last_reply):
@@ -235,6 +239,7 @@ def play_conversation(say: Say, sender: str, channel: str, script: ConversationS
     """Play ``length`` turns of one conversation through ``say(sender, text)``."""
     log = ConversationLog(sender, channel)
     reply: Optional[list[dict]] = None
+    script.new_conversation()
     for _ in range(length):
         if time.monotonic() > deadline:
             break
