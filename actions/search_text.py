@@ -216,7 +216,8 @@ class Analyzer:
         "målet" → mål. A present tense in -ar is not an agent noun:
         "arbetar" → arbeta, not arbetare.
         """
-        if lemma != surface and self.lexicon is not None and surface in self.lexicon.base_forms:
+        if lemma.startswith(surface) and lemma != surface and self.lexicon is not None \
+                and surface in self.lexicon.base_forms:
             return surface
         if lemma == surface + "e" and surface.endswith("ar"):
             return surface[:-1]

@@ -1,16 +1,24 @@
-"""Knowledge search (actions/search.py): paraphrases, held-out set, garbage, speed."""
+"""Knowledge search (actions/search.py): paraphrases, development and held-out sets,
+Swedish normalisation, knowledge/synonyms.yml, garbage.
+
+Accuracy is measured by ``scripts/search_eval.py`` (docs/knowledge.md); the
+tests guard the levels reached. The held-out set is only scored, never used
+for tuning.
+"""
 from __future__ import annotations
 
-import time
+import re
+import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 
-from actions.knowledge import load_knowledge
+from actions.knowledge import KnowledgeError, load_knowledge
 from actions.search import (
-    ANSWER_THRESHOLD, SUGGEST_THRESHOLD, Hit, KnowledgeSearch, fold, load_examples, stem,
+    ANSWER_THRESHOLD, MAX_PER_TOPIC, SUGGEST_THRESHOLD, Hit, KnowledgeSearch, fold, load_examples, stem,
 )
+from actions.search_vocabulary import VOCABULARY_PATH, load_vocabulary
 from nlp.lemmas import lemmatize
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -182,27 +190,144 @@ def test_examples_are_read_from_the_nlu_file_without_annotations(tmp_path):
     assert load_examples(path) == {"vanortsavtal": ["Får vi bli vänort med Oslo?", "vänort med Kopenhamn"]}
 
 
-def test_build_and_search_are_fast(kb, search):
-    started = time.perf_counter()
-    KnowledgeSearch.build(kb, lemmatize)
-    assert time.perf_counter() - started < 1.0
-    started = time.perf_counter()
-    KnowledgeSearch.build(kb, lemmatize, examples={})
-    assert time.perf_counter() - started < 0.3
-    started = time.perf_counter()
-    for text, _ in PARAPHRASES:
-        search.search(text)
-    assert (time.perf_counter() - started) / len(PARAPHRASES) < 0.01
+def _questions(path: Path) -> list[dict]:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
-def _heldout_accuracy(search: KnowledgeSearch) -> float:
-    """Share of tests/heldout/search.yml with the right topic first (only the rate is reported)."""
-    questions = yaml.safe_load((ROOT / "tests" / "heldout" / "search.yml").read_text(encoding="utf-8"))
-    assert len(questions) >= 40
+def _accuracy(search: KnowledgeSearch, questions: list[dict]) -> float:
+    """Share of ``questions`` with the right topic first (only the rate is reported)."""
     return sum(top_topic(search, q["text"]) == q["topic"] for q in questions) / len(questions)
 
 
+DEV = ROOT / "tests" / "search_dev.yml"
+HELDOUT = ROOT / "tests" / "heldout" / "search.yml"
+
+
+def _normalise(text: str) -> str:
+    return " ".join(re.sub(r"[^\w ]", " ", text.lower()).split())
+
+
+def test_development_set_covers_every_topic_and_stays_out_of_training(kb):
+    dev = _questions(DEV)
+    assert len(dev) >= 60
+    assert {q["topic"] for q in dev} == set(kb.by_topic)
+    training = {_normalise(q) for qs in load_examples().values() for q in qs}
+    entry_texts = {_normalise(t) for e in kb.entries.values() for t in (e.title, *e.questions)}
+    leaked = [q["text"] for q in dev if _normalise(q["text"]) in training | entry_texts]
+    assert not leaked, f"development questions found in data/ or knowledge/: {leaked}"
+
+
+def test_heldout_questions_are_not_in_the_knowledge_base(kb):
+    entry_texts = {_normalise(t) for e in kb.entries.values() for t in (e.title, *e.questions, *e.keywords)}
+    leaked = [q["text"] for q in _questions(HELDOUT) if _normalise(q["text"]) in entry_texts]
+    assert not leaked, "held-out questions found in knowledge/"
+
+
+def test_development_paraphrases_rank_the_right_topic_first(search):
+    """Tuned on these (112 of 117 when written)."""
+    rate = _accuracy(search, _questions(DEV))
+    assert rate >= 0.93, f"development top-1 accuracy {rate:.1%}"
+
+
 def test_heldout_paraphrases_do_not_regress(search):
-    """Guard for the current level (38/45 when written); the set must not be used for tuning."""
-    rate = _heldout_accuracy(search)
-    assert rate >= 0.8, f"held-out top-1 accuracy {rate:.1%}"
+    """Guard for the level reached (40 of 45 = 88.9 % when written); never tuned on."""
+    questions = _questions(HELDOUT)
+    assert len(questions) >= 40
+    rate = _accuracy(search, questions)
+    assert rate >= 0.88, f"held-out top-1 accuracy {rate:.1%}"
+
+
+# ------------------------------------------------------------ Swedish normalisation
+
+@pytest.mark.parametrize("a,b", [
+    ("vänstad", "vänstäder"),            # base and plural of a compound the table lacks
+    ("partnerstäder", "vänort"),         # synonym group
+    ("mål", "målen"),                    # the table reads "mål" as the verb "måla"
+    ("arbetar", "arbeta"),               # and "arbetar" as the noun "arbetare"
+    ("länder", "land"),                  # a correction in knowledge/synonyms.yml
+    ("säger", "sager"),                  # written without å/ä/ö
+    ("förvaltningen", "forvaltningen"),
+])
+def test_forms_of_one_word_give_the_same_term(search, a, b):
+    assert search.analyzer.words(a) == search.analyzer.words(b)
+
+
+def test_particle_verbs_are_read_as_one_word_whatever_the_word_order(search):
+    words = search.analyzer.words
+    assert words("Tar vi emot delegationen?") == words("ta emot delegationen") == words("motta delegationen")
+    assert words("ta fram en delegation") != words("ta emot en delegation")
+    assert words("skrev under avtalet") == words("undertecknade avtalet")
+
+
+def test_synonyms_find_the_entry_without_its_words(kb_only):
+    """Without example questions, a general Swedish synonym alone finds the entry."""
+    assert top_topic(kb_only, "Kan vi bli systerstad med Riga?") == "vanortsavtal"
+    assert top_topic(kb_only, "Får vi skriva en överenskommelse med Tallinn?") == "samarbetsavtal"
+
+
+def test_an_unknown_compound_keeps_its_known_last_part(search):
+    weights, unknown = search._query_terms(search.analyzer.words("sidoverksamhet"))
+    assert "verksamhet" in weights and 0 < weights["verksamhet"] < 1
+
+
+def test_a_one_word_question_is_not_answered_directly(search):
+    """"utlandet" matches a keyword fully, but one word is too little to answer without asking."""
+    best = search.search("något om utlandet")[0]
+    assert SUGGEST_THRESHOLD <= best.score < ANSWER_THRESHOLD
+
+
+def test_suggestions_offer_more_than_one_topic(search):
+    hits = search.search("Får vi åka till Berlin och titta på deras skolor?", limit=3)
+    assert len(hits) == 3 and len({h.topic for h in hits}) >= 2
+    assert max(sum(h.topic == t for h in hits) for t in {h.topic for h in hits}) <= MAX_PER_TOPIC
+
+
+# ------------------------------------------------------------ knowledge/synonyms.yml
+
+def _vocabulary_copy(tmp_path: Path, edit) -> Path:
+    data = yaml.safe_load(VOCABULARY_PATH.read_text(encoding="utf-8"))
+    edit(data)
+    path = tmp_path / "synonyms.yml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("edit,message", [
+    (lambda d: d["synonyms"].append(["ensam"]), "at least two words"),
+    (lambda d: d["synonyms"].append(["vänort", "x"]), "already in group"),
+    (lambda d: d["synonyms"].append(["två ord", "x"]), "not a single word"),
+    (lambda d: d["phrases"].update({"ta": "motta"}), "two words"),
+    (lambda d: d["lemmas"].update({"mål": ["mål"]}), "not a single word"),
+    (lambda d: d.update({"synonymer": []}), "unknown section"),
+    (lambda d: d.update({"cue_words": "från"}), "list of words"),
+])
+def test_a_broken_vocabulary_file_fails_loudly(tmp_path, kb, edit, message):
+    path = _vocabulary_copy(tmp_path, edit)
+    with pytest.raises(KnowledgeError, match=message):
+        load_vocabulary(path)
+    with pytest.raises(KnowledgeError, match=message):
+        KnowledgeSearch.build(kb, lemmatize, examples={}, vocabulary_path=path)
+
+
+def test_the_vocabulary_file_is_valid_and_not_a_topic_file(kb):
+    vocabulary = load_vocabulary()
+    assert len(vocabulary.groups) >= 20 and vocabulary.phrases and vocabulary.lemmas and vocabulary.cue_words
+    assert all(e.file != "synonyms.yml" for e in kb.entries.values())
+
+
+def test_an_entry_with_an_unknown_field_fails(tmp_path):
+    broken = tmp_path / "knowledge"
+    shutil.copytree(ROOT / "knowledge", broken)
+    path = broken / "bistand.yml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["entries"][0]["question"] = ["Får vi?"]  # a typo of 'questions'
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(KnowledgeError, match=r"bistand\.yml.*unknown field.*question"):
+        load_knowledge(broken)
+
+
+def test_entry_questions_teach_the_search_their_topic(kb):
+    """An entry's example questions are examples of its topic (and not only words of the entry)."""
+    with_questions = KnowledgeSearch.build(kb, lemmatize, examples={"greet": ["hej", "hallå"], "bistand": ["bistånd"]})
+    texts = [q for e in kb.by_topic["bistand"] for q in e.questions]
+    assert texts and all(top_topic(with_questions, q) == "bistand" for q in texts[:3])
