@@ -5,6 +5,8 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 RASA := $(VENV)/bin/rasa
 SPACY_MODEL := var/spacy/sv_lotsen/meta.json
+# Rasa sends usage data and crash reports to its own servers unless told not to.
+export RASA_TELEMETRY_ENABLED ?= false
 
 .PHONY: setup run test train eval eval-cv bench validate clean help
 .DEFAULT_GOAL := help

@@ -11,6 +11,8 @@ export ACTION_ENDPOINT_URL=${ACTION_ENDPOINT_URL:-http://127.0.0.1:5055/webhook}
 # credentials.yml reads these; empty values switch the Teams channel off.
 export TEAMS_APP_ID=${TEAMS_APP_ID:-} TEAMS_APP_PASSWORD=${TEAMS_APP_PASSWORD:-} TEAMS_TENANT_ID=${TEAMS_TENANT_ID:-}
 export ENGAGEMENT_DB_URL=${ENGAGEMENT_DB_URL:-sqlite:///$PWD/var/engagements.db}
+# No usage data or crash reports leave the machine (Rasa sends them to its own servers by default).
+export RASA_TELEMETRY_ENABLED=${RASA_TELEMETRY_ENABLED:-false}
 eval "$("$VENV/bin/python" -m stores.endpoint_env)"   # tracker and lock store defaults for endpoints.yml
 mkdir -p var
 

@@ -5,6 +5,7 @@ cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
 export PATH="$PWD/$VENV/bin:$PATH"
 export TF_CPP_MIN_LOG_LEVEL=2
+export RASA_TELEMETRY_ENABLED=${RASA_TELEMETRY_ENABLED:-false}  # nothing leaves the machine
 mkdir -p artifacts
 
 step() { printf '\n=== %s ===\n' "$*"; }
@@ -24,6 +25,9 @@ python -m evaluation.nlu_eval --smoke --out results/eval-smoke > /dev/null
 
 step "make bench, smoke size (the full run is make bench)"
 python -m evaluation.bench --smoke --out results/bench-smoke > /dev/null
+
+step "make test-scale, CI size: 2 Rasa + 2 action servers behind nginx, PostgreSQL, Redis (docs/deployment.md)"
+python scripts/test_scale.py --users 10 --messages 20 --out results/scale
 
 step "dependency audit (pip-audit + npm audit; docs/security.md)"
 # Exit 3 means a vulnerability service could not be reached (this workplace
