@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 import yaml
@@ -61,10 +62,19 @@ def main() -> None:
     parser.add_argument("--cv", action="store_true", help="also 5-fold cross-validation over data/nlu.yml")
     args = parser.parse_args()
     kb = load_knowledge(ROOT / "knowledge")
+    started = time.perf_counter()
     search = KnowledgeSearch.build(kb, examples={} if args.kb_only else None)
+    first_build = time.perf_counter() - started
+    started = time.perf_counter()
+    KnowledgeSearch.build(kb, examples={} if args.kb_only else None)
+    build = time.perf_counter() - started
     dev = load_questions(DEV_PATH)
+    started = time.perf_counter()
     right, wrong = accuracy(search, dev)
+    per_question = (time.perf_counter() - started) / len(dev)
     print(f"dev: {right}/{len(dev)} = {right / len(dev):.1%}")
+    print(f"time: first build {first_build:.2f} s (loads the lemma table), build {build:.2f} s, "
+          f"search {per_question * 1000:.1f} ms per question")
     if args.verbose:
         for q, hits in wrong:
             ranked = ", ".join(f"{h.entry_id} {h.score:.2f}" for h in hits)
