@@ -92,16 +92,26 @@ def questions_in(sender_id: str, events: Iterable[dict[str, Any]]) -> Iterator[Q
             message = None  # one record per message at most
 
 
-def tracker_engine(raw_url: str) -> Engine:
-    """An engine on the tracker store; a relative SQLite path is from the project root."""
+def tracker_engine(raw_url: str, must_exist: bool = True) -> Optional[Engine]:
+    """An engine on the tracker store; a relative SQLite path is from the project root.
+
+    A SQLite tracker file that does not exist is an error, or with
+    ``must_exist=False`` gives None (nothing was ever stored there)."""
     url: URL = parse_tracker_url(raw_url)
     if url.get_backend_name() == "sqlite":
         path = Path(url.database)
         path = path if path.is_absolute() else PROJECT_ROOT / path
         if not path.exists():
+            if not must_exist:
+                return None
             raise SystemExit(f"{URL_VARIABLE}: the tracker store {path} does not exist")
         url = url.set(database=str(path))
     return sa.create_engine(url, future=True)
+
+
+def configured_tracker_url() -> str:
+    """The tracker store's URL as Rasa gets it (environment, else the development default)."""
+    return os.environ.get(URL_VARIABLE) or STORE_DEFAULTS[URL_VARIABLE]
 
 
 def user_events(engine: Engine) -> Iterator[tuple[str, list[dict[str, Any]]]]:
@@ -161,7 +171,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m review.reconcile", description=__doc__.splitlines()[0])
     parser.add_argument("--dry-run", action="store_true", help="only count what would be backfilled")
     args = parser.parse_args(argv)
-    tracker = tracker_engine(os.environ.get(URL_VARIABLE) or STORE_DEFAULTS[URL_VARIABLE])
+    tracker = tracker_engine(configured_tracker_url())
     runtime = build_runtime(load_settings())
     # What this machine's outbox still holds is late, not missing: write it first.
     if runtime.drainer.drain_once().database_down:

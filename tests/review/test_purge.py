@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from actions.records import RecordStore, create_engine, migrate, utcnow
 from actions.records import engagement_records as er
 from review import audit
-from review.purge import purge
+from review.purge import purge, purge_tracker
 from review.queries import MASKED_QUESTION
 from tests.review.seed import record
 
@@ -99,3 +99,39 @@ def test_make_purge_uses_the_configured_retention(password_hashes, tmp_path: Pat
     assert "masked 3 question texts" in result.stdout
     texts = questions(engine)
     assert [texts[ids[k]] == MASKED_QUESTION for k in ids] == [True, True, True, False]
+
+
+def test_purge_clears_the_free_text_of_old_assessments_only(engine: Engine) -> None:
+    ids = seed_ages(engine, NOW)
+    store = RecordStore(engine)
+    for label in ("91 days", "10 days"):
+        store.save_assessment(ids[label], engagement_type="delegation", purpose="Besök av Anna Svensson",
+                              operation="Äldreomsorgen i Skarpnäck", directions=["Samverkan"], verdict="conditional")
+
+    result = purge(engine, question_days=90, audit_days=365, now=NOW)
+
+    assert result.assessments_masked == 1
+    old, recent = store.get_assessment(ids["91 days"]), store.get_assessment(ids["10 days"])
+    assert (old["purpose"], old["operation"]) == (None, None)
+    assert (old["engagement_type"], old["directions"], old["verdict"]) == ("delegation", ["Samverkan"], "conditional")
+    assert recent["purpose"] == "Besök av Anna Svensson"
+    assert purge(engine, question_days=90, audit_days=365, now=NOW).assessments_masked == 0
+
+
+def test_purge_deletes_tracker_events_past_the_period(engine: Engine) -> None:
+    from rasa.core.tracker_store import SQLTrackerStore
+
+    events = SQLTrackerStore.SQLEvent.__table__
+    events.create(engine, checkfirst=True)
+    with engine.begin() as conn:
+        for sender, age in (("old", timedelta(days=91)), ("new", timedelta(days=3))):
+            conn.execute(events.insert().values(
+                sender_id=sender, type_name="user", timestamp=(NOW - age).timestamp(), intent_name="greet",
+                data='{"event": "user", "text": "Hej, jag heter Anna"}',
+            ))
+    cutoff = NOW - timedelta(days=90)
+
+    assert purge_tracker(engine, cutoff, dry_run=True) == 1
+    assert purge_tracker(engine, cutoff) == 1
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(events.c.sender_id)).scalars().all() == ["new"]
