@@ -5,7 +5,7 @@ import codecs
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import yaml
 
@@ -84,7 +84,3 @@ def unavailable_reply() -> str:
     from channels.action_unavailable import RESPONSE
 
     return domain_text(RESPONSE)
-
-
-def message(name: str) -> Optional[Message]:
-    return next((m for m in messages() if m.name == name), None)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import requests
 
 from channels.message_limit import MAX_MESSAGE_CHARS
-from tests.hostile.conftest import answers_normally, table_shape
+from tests.hostile.conftest import answers_normally, records_of, table_shape
 from tests.hostile.corpus import bodies, too_long_reply, unavailable_reply
 
 
@@ -64,3 +64,9 @@ def test_broken_bodies_get_400_never_5xx_and_the_server_still_answers(lotsen, re
     before = table_shape(lotsen.db_url)
     assert answers_normally(lotsen, "hostile-rest-after-bodies")
     assert table_shape(lotsen.db_url) == (before[0] + 1, before[1])
+
+
+def test_a_client_cannot_choose_the_records_channel(lotsen):
+    payload = {"sender": "hostile-rest-channel", "message": "Får vi söka EU-medel?", "input_channel": "msteams"}
+    assert requests.post(f"{lotsen.rasa_url}/webhooks/rest/webhook", json=payload, timeout=60).status_code == 200
+    assert [r["channel"] for r in records_of(lotsen, "hostile-rest-channel")] == ["rest"]
