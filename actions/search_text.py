@@ -1,13 +1,16 @@
 """Swedish text analysis for the knowledge search (``actions/search.py``).
 
-A word becomes index terms in these steps: lemmatised (:func:`nlp.lemmas.lemmatize`,
-cached per word), Swedish stop words dropped (``nlp/stopwords_sv.yml``, on the
-word and on its lemma), lightly stemmed (the Snowball Swedish suffix rules),
-folded (å→a, ä→a, ö→o) and mapped to its synonym group
-(``knowledge/synonyms.yml``: general Swedish words that mean the same here,
-such as "systerstad" and "vänort"). Compounds the index does not know whole
-are split into known parts (:func:`expand`); unknown words are matched to
-similar known ones by letter trigrams (the index does that, with :func:`trigrams`).
+A word becomes an index term in these steps: lemmatised
+(:func:`nlp.lemmas.lemmatize`, cached per word, two systematic slips of the
+table undone and the corrections of ``knowledge/synonyms.yml`` applied),
+particle verbs read as one word ("tar vi emot" → motta), Swedish stop words
+dropped (``nlp/stopwords_sv.yml``), reduced to a base form from the lemma
+table (:func:`actions.search_vocabulary.base_form`) or else lightly stemmed
+(the Snowball Swedish suffix rules), folded (å→a, ä→a, ö→o) and mapped to its
+synonym group ("systerstad" → vänort). Compounds the index does not know
+whole are split into known parts (:func:`expand`); unknown words are matched
+to similar known ones by letter trigrams (the index does that, with
+:func:`trigrams`).
 """
 from __future__ import annotations
 
@@ -16,12 +19,10 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import AbstractSet, Callable, Iterable, Mapping, Optional, Sequence
-
+from typing import AbstractSet, Callable, Iterable, Mapping, Optional
 
 from actions.search_vocabulary import MAX_PARTICLE_GAP, Lexicon, Vocabulary, base_form
 from nlp.lemmas import STOPWORDS_PATH, stop_words
-
 
 NGRAM_SIZES = (3, 4, 5)
 MIN_PART = 3  # shortest compound part, in characters
@@ -29,8 +30,6 @@ MAX_CACHE = 20000  # words kept per cache (lemmas, compound splits)
 
 WORD = re.compile(r"\w+(?:[-:]\w+)*")
 PIECE_SPLIT = re.compile(r"[-:_]")
-
-
 _COMMON_DIACRITICS = str.maketrans("åäöéèüáàëïôç", "aaoeeuaaeioc")
 
 
@@ -196,8 +195,8 @@ class Analyzer:
             self.cache[surface] = self._pieces([lemma])
 
     def _phrase_at(self, tokens: list[str], i: int) -> Optional[tuple[str, int]]:
-        """The word for a particle verb starting at ``tokens[i]`` ("tar vi emot" → motta) and where its particle is."""
-        if not self.phrases or fold(tokens[i]) in self.stopwords and tokens[i] not in PHRASE_VERBS_IN_STOPWORDS:
+        """The word for a particle verb at ``tokens[i]`` ("tar vi emot" → motta) and its particle's index."""
+        if not self.phrases or (fold(tokens[i]) in self.stopwords and tokens[i] not in PHRASE_VERBS_IN_STOPWORDS):
             return None
         verb = self._lemma(tokens[i])
         for j in range(i + 1, min(len(tokens), i + 2 + MAX_PARTICLE_GAP)):
@@ -239,14 +238,18 @@ class Analyzer:
             if surface in self.lemma_fixes:
                 cached = self._pieces([self.lemma_fixes[surface]], corrected=True)
             else:
-                cached = self._pieces([self._correct(surface, lemma) for lemma in self.lemmatize(surface) or [surface]])
+                lemmas = self.lemmatize(surface) or [surface]
+                cached = self._pieces([self._correct(surface, lemma) for lemma in lemmas])
             if len(self.cache) >= MAX_CACHE:
                 self.cache.clear()
             self.cache[surface] = cached
         return cached
 
     def _pieces(self, lemmas: list[str], corrected: bool = False) -> tuple[str, ...]:
-        """Index words of one word's lemmas: split at hyphens, stop words dropped, stemmed, folded."""
+        """Index terms of one word's lemmas: split at hyphens, stop words dropped, reduced, folded.
+
+        ``corrected`` lemmas (from knowledge/synonyms.yml) are used as they are.
+        """
         pieces = []
         for lemma in lemmas:
             for piece in PIECE_SPLIT.split(lemma.lower()):
@@ -266,8 +269,6 @@ class Analyzer:
         if self.vocabulary and term not in self.vocabulary and self.canonical(folded) in self.vocabulary:
             return self.canonical(folded)
         return term
-
-
 
 
 def split_compound(term: str, vocabulary: AbstractSet[str], cache: dict[str, tuple[str, ...]],
