@@ -13,6 +13,11 @@ conversation goes on as the rules expect (``action_listen`` follows) and the
 next message calls the action server again: once it is back, answers come
 back by themselves. Nothing is cached or retried here.
 
+Rasa itself waits up to five minutes for an action server that accepts the
+connection but never answers; here the call is bounded by
+``LOTSEN_ACTION_TIMEOUT`` seconds (default 10, read and checked when Rasa
+loads the channels), after which the official gets the apology too.
+
 ``ActionExecutionRejection`` (a form's validation refusing a value) is part of
 Rasa's normal flow, not a failure, and passes through unchanged. The apology
 is said at most once per user message, however many actions of that turn fail
@@ -20,8 +25,10 @@ is said at most once per user message, however many actions of that turn fail
 """
 from __future__ import annotations
 
+import asyncio
 import logging
-from typing import TYPE_CHECKING, List
+import os
+from typing import TYPE_CHECKING, List, Mapping
 
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction, create_bot_utterance
 from rasa.shared.core.events import BotUttered, Event, UserUttered
@@ -35,6 +42,25 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 RESPONSE = "utter_action_unavailable"
+TIMEOUT_VARIABLE = "LOTSEN_ACTION_TIMEOUT"
+DEFAULT_TIMEOUT_SECONDS = 10.0
+
+
+def action_timeout(env: Mapping[str, str] = os.environ) -> float:
+    """Seconds one action call may take; broken configuration stops Rasa's start-up."""
+    raw = env.get(TIMEOUT_VARIABLE, "").strip()
+    if not raw:
+        return DEFAULT_TIMEOUT_SECONDS
+    try:
+        seconds = float(raw)
+    except ValueError as exc:
+        raise ValueError(f"{TIMEOUT_VARIABLE} must be a number of seconds, got {raw!r}") from exc
+    if not 0 < seconds <= 300:
+        raise ValueError(f"{TIMEOUT_VARIABLE} must be between 0 and 300 seconds, got {seconds}")
+    return seconds
+
+
+_timeout_seconds = action_timeout()
 
 _original_run = RemoteAction.run
 
@@ -71,7 +97,9 @@ async def run_or_apologise(
 ) -> List[Event]:
     """``RemoteAction.run``; if the action server fails, log it and apologise."""
     try:
-        return await _original_run(self, output_channel, nlg, tracker, domain)
+        return await asyncio.wait_for(
+            _original_run(self, output_channel, nlg, tracker, domain), timeout=_timeout_seconds
+        )
     except ActionExecutionRejection:
         raise
     except Exception:  # noqa: BLE001 - logged with its traceback, answered with the apology

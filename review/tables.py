@@ -123,6 +123,21 @@ def text_cell(value: Any, column: Column) -> str:
     return str(value)
 
 
+# A cell starting with one of these is a formula to Excel and LibreOffice
+# (=HYPERLINK(...) in a question would run when the export is opened).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """``text`` that a spreadsheet shows as text: a leading apostrophe before a formula start."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def csv_cell(value: Any, column: Column) -> str:
+    text = text_cell(value, column)
+    return text if column.kind in ("count", "share") else spreadsheet_safe(text)
+
+
 def to_csv(table: Table) -> bytes:
     """UTF-8 with BOM and semicolons, as Swedish Excel opens by double-click."""
     columns = [c for c in table.columns if c.kind != "link"]
@@ -130,5 +145,5 @@ def to_csv(table: Table) -> bytes:
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow([c.label + (" (%)" if c.kind == "share" else "") for c in columns])
     for row in table.rows:
-        writer.writerow([text_cell(row.get(c.key), c) for c in columns])
+        writer.writerow([csv_cell(row.get(c.key), c) for c in columns])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")

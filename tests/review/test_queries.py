@@ -202,3 +202,15 @@ def test_default_filters_cover_twelve_weeks_to_today() -> None:
     assert f.outcome is None
     swapped = parse_filters({"date_from": "2026-03-01", "date_to": "2026-01-01"})
     assert swapped.date_from.isoformat() == "2026-01-01"
+
+
+def test_csv_export_never_hands_a_spreadsheet_a_formula() -> None:
+    from review.tables import Column, Table
+
+    questions = ['=HYPERLINK("http://example.invalid","Klicka")', "+46 8 508 000 00", "-1", "@SUM(A1)", "Får vi åka?"]
+    table = Table("poster", "Poster", [Column("question", "Fråga"), Column("count", "Antal", "count")],
+                  [{"question": q, "count": 3} for q in questions])
+    lines = to_csv(table).decode("utf-8").lstrip("\ufeff").splitlines()[1:]
+    cells = [line.rsplit(";", 1)[0].strip('"').replace('""', '"') for line in lines]
+    assert cells == ["'" + q for q in questions[:4]] + ["Får vi åka?"]
+    assert all(line.endswith(";3") for line in lines), "numbers stay numbers"
