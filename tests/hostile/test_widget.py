@@ -1,12 +1,12 @@
 """The hostile corpus typed into the help widget in headless Chromium: every
 message and every reply is shown as text (no element, no script, no dialog),
-the widget keeps working, and the pasted 100 kB reaches Lotsen only as the
-widget's first 1,000 characters (widget/src/lotsen-widget.js)."""
+the widget keeps working, and the pasted 100 kB reaches Lotsen whole, so the
+official reads Lotsen's own notice that it was too long."""
 from __future__ import annotations
 
 import re
 
-from tests.hostile.corpus import messages
+from tests.hostile.corpus import messages, too_long_reply
 from tests.widget.driver import ARTIFACTS, SHADOW, widget_page
 
 PANEL_OPEN = f"() => {{ const r = {SHADOW}; return r && !r.querySelector('.panel').hidden; }}"
@@ -17,7 +17,8 @@ ELEMENTS_IN_MESSAGES = (
     f"() => {SHADOW}.querySelectorAll('.msg img, .msg script, .msg iframe, .msg b, .msg i, .msg a[href^=\"javascript\"]')"
     ".length + document.querySelectorAll('body > script:not([src]), img[src=x]').length"
 )
-WIDGET_MAX_CHARS = 1000  # MAX_MESSAGE_LENGTH in widget/src/lotsen-widget.js
+WIDGET_MAX_CHARS = 100_000  # MAX_MESSAGE_LENGTH in widget/src/lotsen-widget.js
+BOT_TEXTS = f"() => [...{SHADOW}.querySelectorAll('.from-bot')].map(m => m.textContent)"
 
 
 _JS_SPACE = "[\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]"
@@ -48,4 +49,5 @@ def test_the_corpus_in_the_widget_is_shown_as_text(demo, widget_lotsen):
         assert page.evaluate("() => window.__alerts") == 0 and page.dialogs() == []
         bubbles = page.evaluate(USER_BUBBLES)
         assert any("<script>alert('xss')</script>" in b for b in bubbles), "tags are shown as typed"
+        assert any(too_long_reply() in t for t in page.evaluate(BOT_TEXTS)), "the paste's notice is shown"
         assert page.shadow("root.querySelector('.status').textContent") == "", "still connected"
