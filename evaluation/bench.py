@@ -37,6 +37,7 @@ class SystemRun:
     many_users: LoadResult
     one_user_no_records: Optional[LoadResult] = None
     growth: Optional[dict[int, float]] = None
+    cpu_ms: Optional[dict[str, float]] = None  # CPU time per message under 20 users, per process
 
 
 def rss_mb(pid: int) -> float:
@@ -58,6 +59,17 @@ def _ppid(proc: Path) -> int:
         return -1
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its children so far (from /proc)."""
+    total = 0.0
+    pids = [pid] + [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit() and _ppid(p) == pid]
+    for p in pids:
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = (Path("/proc") / str(p) / "stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def first_answer_after(base_url: str, started_at: float) -> float:
     ms, ok = send(base_url, "startup", "Hej!")
     if not ok:
@@ -65,9 +77,17 @@ def first_answer_after(base_url: str, started_at: float) -> float:
     return time.monotonic() - started_at
 
 
-def loads(base_url: str, texts: list[str], one: int, users: int, per_user: int, tag: str) -> tuple[LoadResult, LoadResult]:
+def loads(base_url: str, texts: list[str], one: int, users: int, per_user: int, tag: str,
+          processes: Optional[dict[str, int]] = None) -> tuple[LoadResult, LoadResult, dict[str, float]]:
+    """Warm-up, one user, then ``users`` users; with the CPU milliseconds per message that each
+    of ``processes`` (name -> pid) spent during the many-users run."""
     run_load(base_url, texts, 1, 10, f"{tag}-warm")  # warm-up, not counted
-    return run_load(base_url, texts, 1, one, f"{tag}-one"), run_load(base_url, texts, users, per_user, f"{tag}-many")
+    single = run_load(base_url, texts, 1, one, f"{tag}-one")
+    before = {name: cpu_seconds(pid) for name, pid in (processes or {}).items()}
+    many = run_load(base_url, texts, users, per_user, f"{tag}-many")
+    cpu = {name: (cpu_seconds(pid) - before[name]) * 1000 / max(many.messages, 1)
+           for name, pid in (processes or {}).items()}
+    return single, many, cpu
 
 
 def time_training(config: Path, workdir: Path, project: Path = ROOT) -> float:
@@ -101,24 +121,25 @@ def bench_lotsen(texts: list[str], args: argparse.Namespace, workdir: Path) -> S
     t0 = time.monotonic()
     with running_lotsen(workdir, db) as lotsen:
         startup = first_answer_after(lotsen.rasa_url, t0)
-        one, many = loads(lotsen.rasa_url, texts, args.messages, args.users, args.per_user, "lotsen")
-        memory = sum(rss_mb(int(p)) for p in _listening_pids(lotsen))
+        pids = {"Rasa": _listening_pid(lotsen.rasa_url), "action server": _listening_pid(lotsen.actions_url)}
+        one, many, cpu = loads(lotsen.rasa_url, texts, args.messages, args.users, args.per_user, "lotsen", pids)
+        memory = sum(rss_mb(p) for p in pids.values())
         growth = None if args.smoke else conversation_growth(lotsen.rasa_url, texts)
     no_records = None
     if not args.smoke:
         with running_lotsen(workdir, db, extra_env={"LOTSEN_RECORDS": "false"}) as lotsen:
-            no_records, _ = loads(lotsen.rasa_url, texts, args.messages, 1, 1, "norec")
-    return SystemRun("Lotsen", training, startup, memory, one, many, no_records, growth)
+            no_records, _, _ = loads(lotsen.rasa_url, texts, args.messages, 1, 1, "norec")
+    return SystemRun("Lotsen", training, startup, memory, one, many, no_records, growth, cpu)
 
 
-def _listening_pids(lotsen) -> list[str]:
-    ports = [lotsen.rasa_url.rsplit(":", 1)[1], lotsen.actions_url.rsplit(":", 1)[1]]
+def _listening_pid(url: str) -> int:
+    """The process listening on ``url``'s port (from ``ss``)."""
+    port = url.rsplit(":", 1)[1]
     out = subprocess.run(["ss", "-ltnpH"], capture_output=True, text=True).stdout
-    pids = []
     for line in out.splitlines():
-        if any(f":{port} " in line for port in ports) and "pid=" in line:
-            pids.append(line.split("pid=")[1].split(",")[0])
-    return pids
+        if f":{port} " in line and "pid=" in line:
+            return int(line.split("pid=")[1].split(",")[0])
+    raise RuntimeError(f"no process listens on {url}")
 
 
 @contextlib.contextmanager
@@ -141,9 +162,10 @@ def bench_default(texts: list[str], args: argparse.Namespace, workdir: Path) -> 
         cmd = [str(BIN / "rasa"), "run", "--port", str(port), "--model", "models"]
         with started(cmd, env, workdir / "default.log", f"{url}/webhooks/rest/", cwd=project) as proc:
             startup = first_answer_after(url, t0)
-            one, many = loads(url, texts, args.messages, args.users, args.per_user, "default")
+            one, many, cpu = loads(url, texts, args.messages, args.users, args.per_user, "default",
+                                   {"Rasa": proc.pid})
             memory = rss_mb(proc.pid)
-    return SystemRun("Rasa default assistant (rasa init)", training, startup, memory, one, many)
+    return SystemRun("Rasa default assistant (rasa init)", training, startup, memory, one, many, cpu_ms=cpu)
 
 
 def fmt(x: Optional[float], unit: str = "") -> str:
@@ -179,6 +201,10 @@ def report(runs: list[SystemRun]) -> str:
     if lotsen.growth:
         lines += ["", "Latency after a conversation already holds n messages (median of 10, ms): "
                   + ", ".join(f"n={n}: {ms:.0f}" for n, ms in lotsen.growth.items()) + "."]
+    for r in runs:
+        if r.cpu_ms:
+            lines += ["", f"CPU per message under {r.many_users.users} users, {r.name}: "
+                      + ", ".join(f"{name} {ms:.1f} ms" for name, ms in r.cpu_ms.items()) + "."]
     lines += ["", f"Messages: one user {lotsen.one_user.messages}, 20 users {lotsen.many_users.messages} "
                   "(held-out questions, conversations of 10 messages, new HTTP connection per message, "
                   "Python http.client)."]
