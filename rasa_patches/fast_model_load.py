@@ -12,14 +12,18 @@ builds them with one eager prediction on the same example, restores the
 trained weights (the optimizer's slots in the checkpoint are not needed and
 are ignored), and then prepares and traces the prediction function exactly
 as Rasa does, so the label embeddings are computed from the trained weights.
-Fine-tuning (``rasa train --finetune``) keeps Rasa's loader, since it trains.
-``tests/test_fast_model_load.py`` checks that predictions are identical.
+Only DIET itself is loaded this way (the pipeline's one TensorFlow model);
+other models (TED, response selectors) and fine-tuning (``rasa train
+--finetune``, which trains) keep Rasa's loader.
+``tests/rasa_patches/test_fast_model_load.py`` checks that the predictions
+are identical on every held-out question.
 """
 from __future__ import annotations
 
 from typing import Any, Optional
 
 import rasa.utils.train_utils
+from rasa.nlu.classifiers.diet_classifier import DIET
 from rasa.utils.tensorflow.model_data import RasaModelData
 from rasa.utils.tensorflow.models import RasaModel
 
@@ -43,7 +47,7 @@ def load_for_prediction(
     **kwargs: Any,
 ) -> RasaModel:
     """``RasaModel.load`` with the variables built by one eager prediction instead of a training step."""
-    if finetune_mode or predict_data_example is None:
+    if cls is not DIET or finetune_mode or predict_data_example is None:
         return _original_load(cls, model_file_name, model_data_example, predict_data_example,
                               finetune_mode, *args, **kwargs)
     model = cls(*args, **kwargs)

@@ -29,11 +29,20 @@ def main() -> None:
     parser.add_argument("model")
     parser.add_argument("--fast", action="store_true")
     args = parser.parse_args()
+    rasa_loader_used_for: list[str] = []
     if args.fast:
         from rasa_patches import fast_model_load
 
+        original = fast_model_load._original_load
+
+        def rasa_loader(cls: type, *rest: Any, **kwargs: Any) -> Any:
+            rasa_loader_used_for.append(cls.__name__)
+            return original(cls, *rest, **kwargs)
+
+        fast_model_load._original_load = rasa_loader
         fast_model_load.apply()
-    print("PREDICTIONS " + json.dumps(predictions(args.model)))
+    result = predictions(args.model)
+    print("PREDICTIONS " + json.dumps({"rasa_loader_used_for": rasa_loader_used_for, "parsed": result}))
 
 
 if __name__ == "__main__":
