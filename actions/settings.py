@@ -38,27 +38,27 @@ class Settings:
     outbox_drain_interval: float = 2.0
 
 
-def _float(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name, "")
+def _number(env: Mapping[str, str], name: str, default: float, unit: str = "a number") -> float:
+    """The setting ``name`` as a float, ``default`` when unset."""
+    raw = env.get(name, "").strip()
     if not raw:
         return default
     try:
-        value = float(raw)
+        return float(raw)
     except ValueError as exc:
-        raise ConfigurationError(f"{name} must be a number, got {raw!r}") from exc
+        raise ConfigurationError(f"{name} must be {unit}, got {raw!r}") from exc
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    value = _number(env, name, default)
     if not 0.0 <= value <= 1.0:
         raise ConfigurationError(f"{name} must be between 0 and 1, got {value}")
     return value
 
 
-def _seconds(env: Mapping[str, str], name: str, default: float, maximum: float) -> float:
-    raw = env.get(name, "")
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError as exc:
-        raise ConfigurationError(f"{name} must be a number of seconds, got {raw!r}") from exc
+def seconds_setting(env: Mapping[str, str], name: str, default: float, maximum: float) -> float:
+    """A duration setting in seconds, more than 0 and at most ``maximum``."""
+    value = _number(env, name, default, "a number of seconds")
     if not 0.0 < value <= maximum:
         raise ConfigurationError(f"{name} must be more than 0 and at most {maximum} seconds, got {value}")
     return value
@@ -116,6 +116,6 @@ def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
         records_enabled=_flag(env, "LOTSEN_RECORDS", True),
         clarify_min_confidence=_float(env, "LOTSEN_CLARIFY_MIN_CONFIDENCE", 0.2),
         outbox_path=_outbox_path(env),
-        db_write_timeout=_seconds(env, "LOTSEN_DB_WRITE_TIMEOUT", 2.0, 30.0),
-        outbox_drain_interval=_seconds(env, "LOTSEN_OUTBOX_DRAIN_INTERVAL", 2.0, 300.0),
+        db_write_timeout=seconds_setting(env, "LOTSEN_DB_WRITE_TIMEOUT", 2.0, 30.0),
+        outbox_drain_interval=seconds_setting(env, "LOTSEN_OUTBOX_DRAIN_INTERVAL", 2.0, 300.0),
     )

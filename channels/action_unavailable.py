@@ -33,6 +33,8 @@ from typing import TYPE_CHECKING, List, Mapping
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction, create_bot_utterance
 from rasa.shared.core.events import BotUttered, Event, UserUttered
 
+from actions.settings import seconds_setting
+
 if TYPE_CHECKING:
     from rasa.core.channels.channel import OutputChannel
     from rasa.core.nlg import NaturalLanguageGenerator
@@ -48,16 +50,7 @@ DEFAULT_TIMEOUT_SECONDS = 10.0
 
 def action_timeout(env: Mapping[str, str] = os.environ) -> float:
     """Seconds one action call may take; broken configuration stops Rasa's start-up."""
-    raw = env.get(TIMEOUT_VARIABLE, "").strip()
-    if not raw:
-        return DEFAULT_TIMEOUT_SECONDS
-    try:
-        seconds = float(raw)
-    except ValueError as exc:
-        raise ValueError(f"{TIMEOUT_VARIABLE} must be a number of seconds, got {raw!r}") from exc
-    if not 0 < seconds <= 300:
-        raise ValueError(f"{TIMEOUT_VARIABLE} must be between 0 and 300 seconds, got {seconds}")
-    return seconds
+    return seconds_setting(env, TIMEOUT_VARIABLE, DEFAULT_TIMEOUT_SECONDS, maximum=300)
 
 
 _timeout_seconds = action_timeout()

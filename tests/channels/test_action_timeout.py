@@ -11,6 +11,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from actions.settings import ConfigurationError
 from channels import action_unavailable
 from channels.action_unavailable import RESPONSE, action_timeout, run_or_apologise
 
@@ -41,5 +42,5 @@ def test_the_timeout_setting(raw, expected):
 
 @pytest.mark.parametrize("raw", ["soon", "0", "-1", "301"])
 def test_a_broken_timeout_setting_is_refused_with_its_name(raw):
-    with pytest.raises(ValueError, match="LOTSEN_ACTION_TIMEOUT"):
+    with pytest.raises(ConfigurationError, match="LOTSEN_ACTION_TIMEOUT"):
         action_timeout({"LOTSEN_ACTION_TIMEOUT": raw})

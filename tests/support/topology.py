@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from actions.records import create_engine, migrate
 from deploy.nginx_conf import lotsen_conf, render
 from tests.support.postgres import free_port, running_postgres
-from tests.support.servers import BIN, ROOT, _start, lotsen_env, trained_model, wait_until
+from tests.support.servers import BIN, ROOT, _start, lotsen_env, stop, trained_model, wait_until
 
 NGINX_DIR = ROOT / "deploy" / "nginx"
 DEBIAN_PACKAGES = ("nginx", "redis-server")
@@ -69,13 +69,9 @@ def processes(specs: list[tuple[list[str], dict[str, str], Path, str]], timeout:
         yield
     finally:
         for process in started:
-            process.terminate()
+            process.terminate()  # all at once, then wait for each
         for process in started:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process)
 
 
 @contextlib.contextmanager
