@@ -2,9 +2,10 @@
 channels (credentials.yml names them, so every ``rasa run`` of Lotsen loads
 this): the action-response schema check below, and the patches in
 ``rasa_patches/`` (DIET loaded without a training step, SQLite tracker-store
-commits that do not wait for the disk, event classes looked up by name, and
-the session rollover that bounds the cost of long conversations). Each is
-explained, with its py-spy figure, in its module and in docs/performance.md.
+commits that do not wait for the disk, event classes looked up by name,
+kept-alive connections to the action server, and the session rollover that
+bounds the cost of long conversations). Each is explained, with its py-spy
+figure, in its module and in docs/performance.md.
 
 Rasa validates every action-server response with ``jsonschema.validate``,
 which with the pinned jsonschema 4.17 re-checks the *schema itself* against
@@ -24,7 +25,7 @@ from jsonschema.exceptions import best_match
 from jsonschema.validators import validator_for
 from rasa.core.actions.action import RemoteAction
 
-from rasa_patches import event_types, fast_model_load, session_rollover, sqlite_tracker_store
+from rasa_patches import action_connections, event_types, fast_model_load, session_rollover, sqlite_tracker_store
 
 _original = RemoteAction._validate_action_result
 
@@ -103,4 +104,5 @@ def apply() -> None:
     fast_model_load.apply()  # Rasa imports the channels before it loads the model
     sqlite_tracker_store.apply()  # ... and before it creates the tracker store
     event_types.apply()
+    action_connections.apply()
     session_rollover.apply()  # raises on a bad LOTSEN_SESSION_TURNS, so Rasa does not start
