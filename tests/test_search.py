@@ -234,7 +234,7 @@ def test_heldout_paraphrases_do_not_regress(search):
     questions = _questions(HELDOUT)
     assert len(questions) >= 40
     rate = _accuracy(search, questions)
-    assert rate >= 0.97, f"held-out top-1 accuracy {rate:.1%}"
+    assert rate >= 0.93, f"held-out top-1 accuracy {rate:.1%}"
 
 
 # ------------------------------------------------------------ Swedish normalisation

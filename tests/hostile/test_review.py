@@ -91,7 +91,7 @@ def test_hostile_logins_are_refused_without_5xx(review):
                                     allow_redirects=False, timeout=30)
             assert response.status_code in (401, 403, 429), (message.name, response.status_code)
             assert no_markup_from_the_corpus(response.text), message.name
-    bodies = [b"username=%ff%fe&password=%00&csrf_token=x", b"\xff\xfe\x00garbage", b"=" * 100_000, b""]
+    bodies = [b"&".join([b"username=%ff%fe", b"password=%00", b"csrf_token=x"]), b"\xff\xfe\x00garbage", b"=" * 100_000, b""]
     for body in bodies:
         response = requests.post(f"{review.url}/logga-in", data=body, timeout=30,
                                  headers={"Content-Type": "application/x-www-form-urlencoded"})
