@@ -1,6 +1,6 @@
 """Text from outside, made safe to parse, store and show.
 
-Used by Rasa before NLU (``channels/message_guard.py``: every message of every
+Used by Rasa before NLU (``channels/message_limit.py``: every message of every
 channel) and by the action server for text that reaches a record through
 message metadata (the department). Plain Python, so the action server does not
 import Rasa for it.

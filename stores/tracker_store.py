@@ -21,11 +21,14 @@ from rasa.shared.core.domain import Domain
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
+from actions.settings import seconds_setting
+
 logger = logging.getLogger(__name__)
 
 URL_VARIABLE = "LOTSEN_TRACKER_URL"
 SUPPORTED_BACKENDS = ("sqlite", "postgresql")
-CONNECT_SECONDS = float(os.environ.get("LOTSEN_TRACKER_CONNECT_SECONDS", "60"))
+# How long Rasa's start-up waits for the tracker database (checked like every setting).
+CONNECT_SECONDS = seconds_setting(os.environ, "LOTSEN_TRACKER_CONNECT_SECONDS", 60.0, maximum=3600.0)
 
 
 class TrackerStoreConfigError(ValueError):
