@@ -7,21 +7,21 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from tests.support.servers import ROOT, trained_model
 
 
-def nlu_output(model: str, *flags: str) -> dict:
-    out = subprocess.run([sys.executable, "-m", "tests.support.diet_predictions", model, *flags],
-                         cwd=ROOT, check=True, capture_output=True, text=True,
-                         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "LOG_LEVEL": "WARNING"}).stdout
-    [line] = [line for line in out.splitlines() if line.startswith("PREDICTIONS ")]
-    return json.loads(line.removeprefix("PREDICTIONS "))
+def nlu_output(model: str, out: Path, *flags: str) -> dict:
+    subprocess.run([sys.executable, "-m", "tests.support.diet_predictions", model, str(out), *flags],
+                   cwd=ROOT, check=True, capture_output=True, text=True,
+                   env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "LOG_LEVEL": "WARNING"})
+    return json.loads(out.read_text(encoding="utf-8"))
 
 
-def test_fast_loader_predicts_exactly_as_rasas_loader():
+def test_fast_loader_predicts_exactly_as_rasas_loader(tmp_path):
     model = str(trained_model())
-    fast, rasa = nlu_output(model, "--fast"), nlu_output(model)
+    fast, rasa = nlu_output(model, tmp_path / "fast.json", "--fast"), nlu_output(model, tmp_path / "rasa.json")
     assert "DIET" not in fast["rasa_loader_used_for"], "DIET was loaded by Rasa's loader, not the fast one"
     assert len(fast["parsed"]) == len(rasa["parsed"]) > 400
     assert fast["parsed"] == rasa["parsed"]

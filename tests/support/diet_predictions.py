@@ -1,14 +1,17 @@
 """Print the trained model's NLU output for the held-out questions as JSON,
 loaded with Rasa's own loader or with ``--fast`` (rasa_patches/fast_model_load.py).
 
-Run as ``python -m tests.support.diet_predictions MODEL [--fast]``; each
+Run as ``python -m tests.support.diet_predictions MODEL OUT [--fast]``; each
 loader runs in its own process so that neither sees the other's TensorFlow state.
+The JSON goes to the file OUT, not to standard output, where Rasa's and
+TensorFlow's threads may write into the middle of a long line.
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
 import json
+from pathlib import Path
 from typing import Any
 
 
@@ -27,6 +30,7 @@ def predictions(model: str) -> list[dict[str, Any]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("model")
+    parser.add_argument("out", type=Path)
     parser.add_argument("--fast", action="store_true")
     args = parser.parse_args()
     rasa_loader_used_for: list[str] = []
@@ -42,7 +46,8 @@ def main() -> None:
         fast_model_load._original_load = rasa_loader
         fast_model_load.apply()
     result = predictions(args.model)
-    print("PREDICTIONS " + json.dumps({"rasa_loader_used_for": rasa_loader_used_for, "parsed": result}))
+    args.out.write_text(json.dumps({"rasa_loader_used_for": rasa_loader_used_for, "parsed": result}),
+                        encoding="utf-8")
 
 
 if __name__ == "__main__":
