@@ -25,7 +25,10 @@ from jsonschema.exceptions import best_match
 from jsonschema.validators import validator_for
 from rasa.core.actions.action import RemoteAction
 
-from rasa_patches import action_connections, event_types, fast_model_load, session_rollover, sqlite_tracker_store
+from rasa_patches import (
+    action_connections, event_types, fast_model_load, graph_runner, predict_call, rule_lookup, session_rollover,
+    sql_tracker_queries, sqlite_tracker_store,
+)
 
 _original = RemoteAction._validate_action_result
 
@@ -102,7 +105,11 @@ def validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
 def apply() -> None:
     RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
     fast_model_load.apply()  # Rasa imports the channels before it loads the model
+    predict_call.apply()
+    graph_runner.apply()
+    rule_lookup.apply()
     sqlite_tracker_store.apply()  # ... and before it creates the tracker store
+    sql_tracker_queries.apply()
     event_types.apply()
     action_connections.apply()
     session_rollover.apply()  # raises on a bad LOTSEN_SESSION_TURNS, so Rasa does not start

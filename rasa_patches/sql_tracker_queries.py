@@ -1,0 +1,129 @@
+"""Read and write Rasa's SQL tracker store with SQLAlchemy Core instead of the ORM.
+
+Rasa 3.6's ``SQLTrackerStore`` loads every event of the session as an ORM
+object only to read its ``data`` column, adds each new event as an ORM object,
+and before every save counts the session's stored events with a second query
+(``_additional_events``) to learn which of the tracker's events are new.
+py-spy under 20 users: SQLAlchemy's own Python code was 29 % of the Rasa
+server's event-loop time, more than DIET (docs/performance.md).
+
+Here, on every database SQLAlchemy supports (SQLite and PostgreSQL here):
+
+* ``_retrieve`` selects the ``data`` column only, with Rasa's filter (the
+  events of the latest session, or of all sessions) and order (by id);
+* ``save`` inserts the new events in one Core ``executemany`` with the same
+  column values Rasa writes;
+* the count query is skipped when the tracker being saved is the very object
+  this store just read and nothing since then started a session: the number
+  of its events that are stored is then the number read (plus those this
+  store saved since), which is exactly what Rasa's count would return.
+  Rasa's lock store holds the conversation for the whole message, so no other
+  writer adds events in between (with several replicas, the Redis lock
+  store, as issue 7's topology runs). Any other tracker (a new one, a copy,
+  one that has just started a session) is counted as Rasa does.
+
+Same rows, same trackers: ``tests/rasa_patches/test_sql_tracker_queries.py``
+compares this store with Rasa's own on SQLite and PostgreSQL.
+"""
+from __future__ import annotations
+
+import itertools
+import json
+from typing import Any, Iterable, Optional
+
+import sqlalchemy as sa
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import Event, SessionStarted
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
+
+RASA_RETRIEVE = SQLTrackerStore._retrieve  # Rasa's own, for comparison in the tests
+RASA_SAVE = SQLTrackerStore.save
+_STORED = "_lotsen_stored_events"  # attribute on a tracker: (id(tracker), events of it that are stored)
+
+
+def _events_table() -> sa.Table:
+    return SQLTrackerStore.SQLEvent.__table__
+
+
+def events_query(sender_id: str, all_sessions: bool) -> sa.sql.Select:
+    """The ``data`` of a conversation's events, as Rasa's ``_event_query`` selects them."""
+    table = _events_table()
+    query = sa.select(table.c.data).where(table.c.sender_id == sender_id)
+    if not all_sessions:
+        session_start = (
+            sa.select(sa.func.max(table.c.timestamp))
+            .where(table.c.sender_id == sender_id, table.c.type_name == SessionStarted.type_name)
+            .scalar_subquery()
+        )
+        query = query.where(sa.or_(table.c.timestamp >= session_start, session_start.is_(None)))
+    return query.order_by(table.c.id)
+
+
+def remember_stored(tracker: DialogueStateTracker, count: int) -> None:
+    setattr(tracker, _STORED, (id(tracker), count))
+
+
+def forget_stored(tracker: DialogueStateTracker) -> None:
+    if hasattr(tracker, _STORED):
+        delattr(tracker, _STORED)
+
+
+def stored_count(tracker: DialogueStateTracker) -> Optional[int]:
+    """How many of ``tracker``'s events are in the latest stored session, if this store knows it."""
+    marker = getattr(tracker, _STORED, None)
+    if marker is None or marker[0] != id(tracker):  # a copy carries the attribute but is not the tracker read
+        return None
+    return marker[1]
+
+
+def event_row(sender_id: str, event: Event) -> dict[str, Any]:
+    """The column values Rasa's ``SQLTrackerStore.save`` writes for one event."""
+    data = event.as_dict()
+    return {
+        "sender_id": sender_id,
+        "type_name": event.type_name,
+        "timestamp": data.get("timestamp"),
+        "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+        "action_name": data.get("name"),
+        "data": json.dumps(data),
+    }
+
+
+async def _retrieve(self: SQLTrackerStore, sender_id: str,
+                    fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:
+    """Rasa's ``SQLTrackerStore._retrieve``, reading only the ``data`` column."""
+    with self.session_scope() as session:
+        rows = session.execute(events_query(sender_id, fetch_events_from_all_sessions)).scalars().all()
+    if not (self.domain and rows):
+        return None
+    tracker = DialogueStateTracker.from_dict(sender_id, [json.loads(data) for data in rows], self.domain.slots)
+    if not fetch_events_from_all_sessions and len(tracker.events) == len(rows):
+        remember_stored(tracker, len(rows))
+    return tracker
+
+
+def _new_events(self: SQLTrackerStore, session: Any, tracker: DialogueStateTracker) -> Iterable[Event]:
+    stored = stored_count(tracker)
+    if stored is None:
+        return self._additional_events(session, tracker)  # Rasa's count of the stored session
+    return itertools.islice(tracker.events, stored, len(tracker.events))
+
+
+async def save(self: SQLTrackerStore, tracker: DialogueStateTracker) -> None:
+    """Rasa's ``SQLTrackerStore.save``: the new events inserted in one statement."""
+    await self.stream_events(tracker)
+    with self.session_scope() as session:
+        events = list(_new_events(self, session, tracker))
+        if events:
+            session.execute(_events_table().insert(), [event_row(tracker.sender_id, e) for e in events])
+        session.commit()
+    if any(isinstance(e, SessionStarted) for e in events):
+        forget_stored(tracker)  # Rasa counts a new session from its start: let the count query say it
+    elif stored_count(tracker) is not None:
+        remember_stored(tracker, len(tracker.events))
+
+
+def apply() -> None:
+    SQLTrackerStore._retrieve = _retrieve  # type: ignore[method-assign]
+    SQLTrackerStore.save = save  # type: ignore[method-assign]
