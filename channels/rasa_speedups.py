@@ -27,7 +27,7 @@ from rasa.core.actions.action import RemoteAction
 
 from rasa_patches import (
     action_connections, event_types, fast_model_load, graph_runner, predict_call, rule_lookup, session_rollover,
-    sql_tracker_queries, sqlite_tracker_store,
+    sparse_features, sql_tracker_queries, sqlite_tracker_store,
 )
 
 _original = RemoteAction._validate_action_result
@@ -107,6 +107,7 @@ def apply() -> None:
     fast_model_load.apply()  # Rasa imports the channels before it loads the model
     predict_call.apply()
     graph_runner.apply()
+    sparse_features.apply()
     rule_lookup.apply()
     sqlite_tracker_store.apply()  # ... and before it creates the tracker store
     sql_tracker_queries.apply()

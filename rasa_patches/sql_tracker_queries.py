@@ -10,13 +10,14 @@ server's event-loop time, more than DIET (docs/performance.md).
 Here, on every database SQLAlchemy supports (SQLite and PostgreSQL here):
 
 * ``_retrieve`` selects the ``data`` column only, with Rasa's filter (the
-  events of the latest session, or of all sessions) and order (by id);
+  events of the latest session, or of all sessions) and order (by id), as a
+  statement built once with the conversation as a bound parameter;
 * ``save`` inserts the new events in one Core ``executemany`` with the same
-  column values Rasa writes;
+  column values Rasa writes, on the session's connection;
 * the count query is skipped when the tracker being saved is the very object
-  this store just read and nothing since then started a session: the number
-  of its events that are stored is then the number read (plus those this
-  store saved since), which is exactly what Rasa's count would return.
+  this store read or saved last and nothing since then started a session:
+  the number of its events that are stored is then the number read plus
+  those saved since, which is exactly what Rasa's count would return.
   Rasa's lock store holds the conversation for the whole message, so no other
   writer adds events in between (with several replicas, the Redis lock
   store, as issue 7's topology runs). Any other tracker (a new one, a copy,
@@ -27,9 +28,10 @@ compares this store with Rasa's own on SQLite and PostgreSQL.
 """
 from __future__ import annotations
 
+import functools
 import itertools
 import json
-from typing import Any, Iterable, Optional
+from typing import Any, Optional
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
@@ -46,9 +48,11 @@ def _events_table() -> sa.Table:
     return SQLTrackerStore.SQLEvent.__table__
 
 
-def events_query(sender_id: str, all_sessions: bool) -> sa.sql.Select:
-    """The ``data`` of a conversation's events, as Rasa's ``_event_query`` selects them."""
+@functools.lru_cache(maxsize=2)
+def events_query(all_sessions: bool) -> sa.sql.Select:
+    """The ``data`` of conversation ``:sender_id``'s events, as Rasa's ``_event_query`` selects them."""
     table = _events_table()
+    sender_id = sa.bindparam("sender_id")
     query = sa.select(table.c.data).where(table.c.sender_id == sender_id)
     if not all_sessions:
         session_start = (
@@ -58,6 +62,11 @@ def events_query(sender_id: str, all_sessions: bool) -> sa.sql.Select:
         )
         query = query.where(sa.or_(table.c.timestamp >= session_start, session_start.is_(None)))
     return query.order_by(table.c.id)
+
+
+@functools.lru_cache(maxsize=1)
+def insert_events() -> sa.sql.Insert:
+    return _events_table().insert()
 
 
 def remember_stored(tracker: DialogueStateTracker, count: int) -> None:
@@ -94,7 +103,8 @@ async def _retrieve(self: SQLTrackerStore, sender_id: str,
                     fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:
     """Rasa's ``SQLTrackerStore._retrieve``, reading only the ``data`` column."""
     with self.session_scope() as session:
-        rows = session.execute(events_query(sender_id, fetch_events_from_all_sessions)).scalars().all()
+        query = events_query(fetch_events_from_all_sessions)
+        rows = session.connection().execute(query, {"sender_id": sender_id}).scalars().all()
     if not (self.domain and rows):
         return None
     tracker = DialogueStateTracker.from_dict(sender_id, [json.loads(data) for data in rows], self.domain.slots)
@@ -103,25 +113,27 @@ async def _retrieve(self: SQLTrackerStore, sender_id: str,
     return tracker
 
 
-def _new_events(self: SQLTrackerStore, session: Any, tracker: DialogueStateTracker) -> Iterable[Event]:
+def stored_in_session(self: SQLTrackerStore, session: Any, tracker: DialogueStateTracker) -> int:
+    """How many of the tracker's events the latest stored session holds: remembered, or Rasa's count query."""
     stored = stored_count(tracker)
     if stored is None:
-        return self._additional_events(session, tracker)  # Rasa's count of the stored session
-    return itertools.islice(tracker.events, stored, len(tracker.events))
+        return self._event_query(session, tracker.sender_id, fetch_events_from_all_sessions=False).count()
+    return stored
 
 
 async def save(self: SQLTrackerStore, tracker: DialogueStateTracker) -> None:
     """Rasa's ``SQLTrackerStore.save``: the new events inserted in one statement."""
     await self.stream_events(tracker)
     with self.session_scope() as session:
-        events = list(_new_events(self, session, tracker))
+        start = stored_in_session(self, session, tracker)
+        events = list(itertools.islice(tracker.events, start, len(tracker.events)))
         if events:
-            session.execute(_events_table().insert(), [event_row(tracker.sender_id, e) for e in events])
+            session.connection().execute(insert_events(), [event_row(tracker.sender_id, e) for e in events])
         session.commit()
-    if any(isinstance(e, SessionStarted) for e in events):
+    if start > len(tracker.events) or any(isinstance(e, SessionStarted) for e in events):
         forget_stored(tracker)  # Rasa counts a new session from its start: let the count query say it
-    elif stored_count(tracker) is not None:
-        remember_stored(tracker, len(tracker.events))
+    else:
+        remember_stored(tracker, len(tracker.events))  # what Rasa's count query would now return
 
 
 def apply() -> None:

@@ -1,7 +1,7 @@
 """Print the trained model's NLU output for the held-out questions as JSON,
 loaded with Rasa's own loader or with ``--fast`` (rasa_patches/fast_model_load.py,
 with DIET's graph called directly and the graph run in a kept order as ``rasa run``
-serves it: rasa_patches/predict_call.py, rasa_patches/graph_runner.py).
+serves it: rasa_patches/predict_call.py, graph_runner.py, sparse_features.py).
 
 Run as ``python -m tests.support.diet_predictions MODEL OUT [--fast]``; each
 loader runs in its own process so that neither sees the other's TensorFlow state.
@@ -37,7 +37,7 @@ def main() -> None:
     args = parser.parse_args()
     rasa_loader_used_for: list[str] = []
     if args.fast:
-        from rasa_patches import fast_model_load, graph_runner, predict_call
+        from rasa_patches import fast_model_load, graph_runner, predict_call, sparse_features
 
         original = fast_model_load._original_load
 
@@ -48,7 +48,8 @@ def main() -> None:
         fast_model_load._original_load = rasa_loader
         fast_model_load.apply()
         predict_call.apply()  # as `rasa run` serves it: DIET's graph called directly,
-        graph_runner.apply()  # the graph run in its kept order
+        graph_runner.apply()  # the graph run in its kept order,
+        sparse_features.apply()  # the sparse features joined at once
     result = predictions(args.model)
     args.out.write_text(json.dumps({"rasa_loader_used_for": rasa_loader_used_for, "parsed": result}),
                         encoding="utf-8")
