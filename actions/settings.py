@@ -64,6 +64,20 @@ def seconds_setting(env: Mapping[str, str], name: str, default: float, maximum: 
     return value
 
 
+def whole_number_setting(env: Mapping[str, str], name: str, default: int, minimum: int, unit: str) -> int:
+    """A whole-number setting of at least ``minimum`` (``unit`` names what it counts in the error)."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a whole number of {unit}, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigurationError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
 def _outbox_path(env: Mapping[str, str]) -> Optional[Path]:
     """LOTSEN_OUTBOX_PATH (relative paths from the project root): a file in a writable folder."""
     raw = env.get("LOTSEN_OUTBOX_PATH", "")

@@ -31,6 +31,8 @@ from rasa.core.processor import MessageProcessor
 from rasa.shared.core.events import Restarted, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from actions.settings import whole_number_setting
+
 ENV_VAR = "LOTSEN_SESSION_TURNS"
 DEFAULT_TURNS = 20
 MIN_TURNS = 2
@@ -41,16 +43,8 @@ _max_turns: Optional[int] = None
 
 def turns_from_env(environ: Optional[dict[str, str]] = None) -> int:
     """``LOTSEN_SESSION_TURNS`` as a whole number of at least ``MIN_TURNS``; raises on anything else."""
-    raw = (os.environ if environ is None else environ).get(ENV_VAR, "").strip()
-    if not raw:
-        return DEFAULT_TURNS
-    try:
-        turns = int(raw)
-    except ValueError:
-        raise ValueError(f"{ENV_VAR} must be a whole number of user messages, got {raw!r}") from None
-    if turns < MIN_TURNS:
-        raise ValueError(f"{ENV_VAR} must be at least {MIN_TURNS}, got {turns}")
-    return turns
+    env = os.environ if environ is None else environ
+    return whole_number_setting(env, ENV_VAR, DEFAULT_TURNS, MIN_TURNS, "user messages")
 
 
 def user_turns_in_session(tracker: DialogueStateTracker) -> int:

@@ -19,6 +19,7 @@ from rasa.shared.core.trackers import DialogueStateTracker, get_trackers_for_con
 from rasa.utils.endpoints import EndpointConfig
 
 from actions.records import RecordStore, create_engine, migrate
+from actions.settings import ConfigurationError
 from rasa_patches import session_rollover
 from tests.support.servers import running_action_server, trained_model
 
@@ -29,7 +30,7 @@ def test_session_length_is_read_from_the_environment():
     assert session_rollover.turns_from_env({}) == session_rollover.DEFAULT_TURNS
     assert session_rollover.turns_from_env({"LOTSEN_SESSION_TURNS": " 7 "}) == 7
     for bad in ("zwanzig", "1", "-5", "2.5"):
-        with pytest.raises(ValueError, match="LOTSEN_SESSION_TURNS"):
+        with pytest.raises(ConfigurationError, match="LOTSEN_SESSION_TURNS"):
             session_rollover.turns_from_env({"LOTSEN_SESSION_TURNS": bad})
 
 
