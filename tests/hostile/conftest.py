@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from actions.privacy import conversation_hash
 from actions.records import RecordStore, create_engine
-from tests.hostile.corpus import Message, messages
+from tests.hostile.corpus import Message, messages, too_long_reply, unavailable_reply
 from tests.support.servers import Lotsen
 from tests.widget.conftest import demo, widget_lotsen  # noqa: F401  (fixtures of tests/hostile/test_widget.py)
 
@@ -47,6 +47,17 @@ def records_of(lotsen: Lotsen, sender: str) -> list[dict[str, Any]]:
         return [r for r in RecordStore(engine).all() if r["conversation_id"] == conversation]
     finally:
         engine.dispose()
+
+
+def check_answer_and_records(message: Message, said: list[str], records: list[dict[str, Any]], channel: str) -> None:
+    """One corpus message's reply and records, as every channel must give them: an answer that is not
+    the apology for a failed action, the too-long notice exactly when the message was over the limit,
+    and as many records as the message should make, of this channel, marked truncated when it was cut."""
+    assert said, f"{message.name}: no answer"
+    assert unavailable_reply() not in said, message.name
+    assert (said[0] == too_long_reply()) is message.over_limit, message.name
+    assert len(records) == message.records, message.name
+    assert all(r["channel"] == channel and r["question_truncated"] is message.over_limit for r in records)
 
 
 def answers_normally(lotsen: Lotsen, sender: str) -> bool:

@@ -10,8 +10,8 @@ from typing import Iterator
 import pytest
 import requests
 
-from tests.hostile.conftest import NORMAL_QUESTION, records_of
-from tests.hostile.corpus import messages, too_long_reply, unavailable_reply
+from tests.hostile.conftest import NORMAL_QUESTION, check_answer_and_records, records_of
+from tests.hostile.corpus import messages
 from tests.hostile.socketio_client import SocketIOUser
 
 
@@ -38,12 +38,7 @@ def test_every_corpus_message_is_answered_over_socketio(lotsen, user):
         session_id = f"hostile-sio-{i}"
         assert user.session(session_id) == session_id
         said = texts(user.say(message.text, session_id))
-        assert said, f"{message.name}: no answer"
-        assert unavailable_reply() not in said, message.name
-        assert (said[0] == too_long_reply()) is message.over_limit, message.name
-        records = records_of(lotsen, session_id)
-        assert len(records) == message.records, message.name
-        assert all(r["channel"] == "socketio" and r["question_truncated"] is message.over_limit for r in records)
+        check_answer_and_records(message, said, records_of(lotsen, session_id), "socketio")
     assert answers_normally(user, "hostile-sio-after")
 
 

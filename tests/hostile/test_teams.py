@@ -8,8 +8,8 @@ import json
 
 import requests
 
-from tests.hostile.conftest import NORMAL_QUESTION, records_of
-from tests.hostile.corpus import bodies, messages, too_long_reply, unavailable_reply
+from tests.hostile.conftest import NORMAL_QUESTION, check_answer_and_records, records_of
+from tests.hostile.corpus import bodies, messages
 
 
 def post(lotsen, body: bytes, headers: dict) -> requests.Response:
@@ -32,12 +32,7 @@ def test_every_corpus_message_is_answered_over_teams(lotsen, fake_teams):
         user_id = f"29:hostile-teams-{i}"
         status, said = say(lotsen, fake_teams, message.text, f"a:hostile-{i}", user_id)
         assert status == 200, message.name
-        assert said, f"{message.name}: no answer"
-        assert unavailable_reply() not in said, message.name
-        assert (said[0] == too_long_reply()) is message.over_limit, message.name
-        records = records_of(lotsen, user_id)
-        assert len(records) == message.records, message.name
-        assert all(r["channel"] == "msteams" and r["question_truncated"] is message.over_limit for r in records)
+        check_answer_and_records(message, said, records_of(lotsen, user_id), "msteams")
 
 
 def test_broken_activities_get_400_and_teams_still_answers(lotsen, fake_teams):
