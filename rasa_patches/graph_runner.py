@@ -43,22 +43,16 @@ def execution_plan(schema: GraphSchema, targets: tuple[str, ...]) -> Plan:
     order: list[str] = []
     done: set[str] = set()
 
-    def visit(name: str) -> None:
-        stack = [(name, iter(needs[name]))]
-        while stack:
-            current, pending = stack[-1]
-            child = next((n for n in pending if n in needs and n not in done), None)
-            if child is not None:
-                done.add(child)
-                stack.append((child, iter(needs[child])))
-                continue
-            stack.pop()
-            order.append(current)
+    def visit(name: str) -> None:  # depth-first: a node after the nodes it needs (graphs are tens of nodes deep at most)
+        if name in done or name not in needs:
+            return
+        done.add(name)
+        for needed in needs[name]:
+            visit(needed)
+        order.append(name)
 
     for target in targets:
-        if target in needs and target not in done:
-            done.add(target)
-            visit(target)
+        visit(target)
     return tuple(order), needs
 
 
