@@ -9,6 +9,7 @@ no code change and no retraining, only a restart of the action server.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
@@ -20,12 +21,21 @@ TAGS = ("capital", "nordic_capital", "eu_member", "nordic", "city", "country", "
 # Topics answered from domain.yml responses rather than from principle entries.
 CONVERSATIONAL_TOPICS = ("smalltalk", "out_of_scope")
 ENTRY_KEYS = (
-    "id", "topic", "primary", "title", "answer", "conditions", "details", "kind", "source", "section",
-    "related", "keywords", "questions", "tailoring",
+    "id", "topic", "primary", "title", "verdict", "answer", "conditions", "details", "counterview", "kind",
+    "source", "section", "related", "keywords", "questions", "tailoring", "asks", "followups", "rule", "only_for",
 )
+# Facts about the official's case that a conditional entry's `rule` can be checked against
+# (actions/selection/case_facts.py reads each from the message).
+RULE_FACTS = ("cost_coverage", "agreement_kind", "supports_operation")
+RULE_KEYS = ("fact", "holds", "breaks", "unstated")
+MAX_FOLLOWUPS = 3
+# An answer opens with its substance; the yes/no opening is the entry's `verdict`,
+# shown only for yes/no questions (docs/knowledge.md, "How an answer opens").
+VERDICT_OPENING = re.compile(r"^(ja|nej)\b", re.IGNORECASE)
 # Files in knowledge/ that are not topic files (each read by its own loader).
 SPECIAL_FILES = (
     "sources.yml", "topic-labels.yml", "topics.yml", "presentation.yml", "assessment.yml", "synonyms.yml",
+    "asks.yml",
 )
 
 
@@ -35,8 +45,21 @@ class KnowledgeError(ValueError):
 
 @dataclass(frozen=True)
 class Tailoring:
-    when: str
+    """One extra sentence, for a counterpart tag (``when``) or one named counterpart."""
+
+    when: Optional[str]
     text: str
+    counterpart: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A condition the answer applies to the official's case (``fact`` read from the message)."""
+
+    fact: str
+    holds: str
+    breaks: str
+    unstated: str
 
 
 @dataclass(frozen=True)
@@ -63,6 +86,12 @@ class Entry:
     # Other ways officials ask what the entry answers (for the knowledge search only).
     questions: tuple[str, ...] = ()
     tailoring: tuple[Tailoring, ...] = ()
+    verdict: Optional[str] = None
+    counterview: Optional[str] = None
+    asks: tuple[str, ...] = ()
+    followups: tuple[str, ...] = ()
+    rule: Optional[Rule] = None
+    only_for: tuple[str, ...] = ()
     file: str = ""
 
 
@@ -113,14 +142,49 @@ def _tailoring(raw: dict, where: str) -> tuple[Tailoring, ...]:
         raise KnowledgeError(f"{where}: 'tailoring' must be a list")
     result = []
     for item in items:
-        if not isinstance(item, dict) or item.get("when") not in TAGS:
-            raise KnowledgeError(f"{where}: tailoring 'when' must be one of {', '.join(TAGS)}")
+        if not isinstance(item, dict):
+            raise KnowledgeError(f"{where}: every tailoring item must be a mapping")
+        if "counterpart" in item:
+            result.append(Tailoring(when=None, counterpart=_require_str(item, "counterpart", where),
+                                    text=_require_str(item, "text", where)))
+            continue
+        if item.get("when") not in TAGS:
+            raise KnowledgeError(f"{where}: tailoring 'when' must be one of {', '.join(TAGS)} (or give 'counterpart')")
         result.append(Tailoring(when=item["when"], text=_require_str(item, "text", where)))
     return tuple(result)
 
 
-def parse_entry(raw: Any, path: Path, sources: dict[str, Source], topics: tuple[str, ...]) -> Entry:
-    """Validate one raw entry from ``path``."""
+def _optional_str(raw: dict, key: str, where: str) -> Optional[str]:
+    if raw.get(key) is None:
+        return None
+    return _require_str(raw, key, where)
+
+
+def _rule(raw: dict, where: str) -> Optional[Rule]:
+    value = raw.get("rule")
+    if value is None:
+        return None
+    if not isinstance(value, dict) or set(value) != set(RULE_KEYS):
+        raise KnowledgeError(f"{where}: 'rule' must have exactly the fields {', '.join(RULE_KEYS)}")
+    if value["fact"] not in RULE_FACTS:
+        raise KnowledgeError(f"{where}: rule 'fact' must be one of {', '.join(RULE_FACTS)}")
+    return Rule(**{k: _require_str(value, k, f"{where}: rule") for k in RULE_KEYS})
+
+
+def _asks(raw: dict, where: str, asks: tuple[str, ...]) -> tuple[str, ...]:
+    values = _str_list(raw, "asks", where)
+    if not values:
+        raise KnowledgeError(f"{where}: 'asks' must list at least one of {', '.join(asks)}")
+    unknown = [a for a in values if a not in asks]
+    if unknown:
+        raise KnowledgeError(f"{where}: unknown ask(s) {', '.join(unknown)} (asks.yml has {', '.join(asks)})")
+    return values
+
+
+def parse_entry(
+    raw: Any, path: Path, sources: dict[str, Source], topics: tuple[str, ...], asks: tuple[str, ...],
+) -> Entry:
+    """Validate one raw entry from ``path`` (``asks``: the ask ids of asks.yml)."""
     if not isinstance(raw, dict):
         raise KnowledgeError(f"{path}: every entry must be a mapping")
     where = f"{path.name}: entry {raw.get('id', '<no id>')!r}"
@@ -140,15 +204,24 @@ def parse_entry(raw: Any, path: Path, sources: dict[str, Source], topics: tuple[
     if source_key not in sources:
         raise KnowledgeError(f"{where}: source {source_key!r} is not in sources.yml")
     conditions = _str_list(raw, "conditions", where)
+    answer = _require_str(raw, "answer", where)
+    if VERDICT_OPENING.match(answer):
+        raise KnowledgeError(f"{where}: 'answer' must not open with Ja/Nej; put the yes/no opening in 'verdict'")
+    followups = _str_list(raw, "followups", where)
+    if len(followups) > MAX_FOLLOWUPS or entry_id in followups:
+        raise KnowledgeError(f"{where}: 'followups' lists at most {MAX_FOLLOWUPS} other entries")
     return Entry(
         id=entry_id, topic=topic, title=_require_str(raw, "title", where),
-        answer=_require_str(raw, "answer", where), conditions=conditions, kind=kind,
+        answer=answer, conditions=conditions, kind=kind,
         source=sources[source_key], section=_require_str(raw, "section", where),
         primary=bool(raw.get("primary", False)),
         details=raw.get("details") or None, related=_str_list(raw, "related", where),
         keywords=tuple(k.lower() for k in _str_list(raw, "keywords", where)),
         questions=_str_list(raw, "questions", where),
-        tailoring=_tailoring(raw, where), file=path.name,
+        tailoring=_tailoring(raw, where), verdict=_optional_str(raw, "verdict", where),
+        counterview=_optional_str(raw, "counterview", where), asks=_asks(raw, where, asks),
+        followups=followups, rule=_rule(raw, where), only_for=_str_list(raw, "only_for", where),
+        file=path.name,
     )
 
 
@@ -183,9 +256,10 @@ def _version(paths: list[Path]) -> str:
 
 def _check_consistency(entries: dict[str, Entry], topics: tuple[str, ...]) -> None:
     for entry in entries.values():
-        for related in entry.related:
-            if related not in entries:
-                raise KnowledgeError(f"{entry.file}: entry {entry.id!r}: related {related!r} does not exist")
+        for field_name, ids in (("related", entry.related), ("followups", entry.followups)):
+            for other in ids:
+                if other not in entries:
+                    raise KnowledgeError(f"{entry.file}: entry {entry.id!r}: {field_name} {other!r} does not exist")
     for topic in topics:
         if topic in CONVERSATIONAL_TOPICS:
             continue
@@ -194,9 +268,19 @@ def _check_consistency(entries: dict[str, Entry], topics: tuple[str, ...]) -> No
             raise KnowledgeError(f"{topic}.yml: topic {topic!r} needs exactly one primary entry, has {len(primaries)}")
 
 
+def load_ask_ids(directory: Path) -> tuple[str, ...]:
+    """The ask ids defined in ``asks.yml`` (their cues are read by actions/selection/asks.py)."""
+    path = directory / "asks.yml"
+    data = _read_yaml(path) or {}
+    if not isinstance(data.get("asks"), dict) or not data["asks"]:
+        raise KnowledgeError(f"{path}: 'asks' must map ask ids to their cues")
+    return tuple(data["asks"])
+
+
 def load_knowledge(directory: Path) -> KnowledgeBase:
     """Load and validate every file in ``directory``; raise KnowledgeError when broken."""
     topics = _load_topics(directory)
+    asks = load_ask_ids(directory)
     sources = _load_sources(directory)
     labels_data = _read_yaml(directory / "topic-labels.yml") or {}
     labels = labels_data.get("labels") or {}
@@ -210,7 +294,7 @@ def load_knowledge(directory: Path) -> KnowledgeBase:
         if not isinstance(data.get("entries"), list):
             raise KnowledgeError(f"{path.name}: must hold a list 'entries'")
         for raw in data["entries"]:
-            entry = parse_entry(raw, path, sources, topics)
+            entry = parse_entry(raw, path, sources, topics, asks)
             if entry.id in entries:
                 raise KnowledgeError(f"{path.name}: entry {entry.id!r}: id already used in {entries[entry.id].file}")
             entries[entry.id] = entry
