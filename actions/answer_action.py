@@ -1,82 +1,86 @@
 """``action_answer``: answers every question from the knowledge base (or a
 domain response for smalltalk and out-of-scope) and records it.
 
-It also keeps the context of a conversation: after a delegation or agreement
-answer it offers the guided assessment; "och om det är Oslo i stället?"
-answers the previous topic for a new counterpart; a short "vem bestämmer
-det?" right after a case-type answer is answered for that case.
+Which entry answers, and whether the message is a follow-up on the last
+answer, is decided by :func:`actions.selection.plan.plan_reply` (the same
+decision ``make eval`` measures); the reply is composed by
+:func:`actions.answering.compose_reply`. After a first delegation or
+agreement answer the action offers the guided assessment; a question asked
+while the offer is pending is answered, not read as a refusal.
 """
 from __future__ import annotations
 
+import json
 from typing import Any, Optional
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answering import choose_entry, citation, compose_answer
+from actions.answering import Reply, compose_entry, compose_reply, followup_buttons
 from actions.assessment import TOPIC_TO_TYPE
 from actions.case_parsing import parse_date
 from actions.counterparts import Counterpart
 from actions.forms import CASE_SLOTS
-from actions.intents import CHOOSE_TOPIC_INTENT, FOLLOWUP_COUNTERPART_INTENT, OUT_OF_SCOPE, topic_for_intent
+from actions.intents import CHOOSE_TOPIC_INTENT, FOLLOWUP_CHOICE_INTENT, OUT_OF_SCOPE
 from actions.knowledge import CONVERSATIONAL_TOPICS
 from actions.recording import announce_record, build_record, save_record, update_record
 from actions.runtime import Runtime, get_runtime
+from actions.selection.context import Context
+from actions.selection.plan import plan_reply
+from actions.selection.selector import Selection
 from actions.turn import Turn, read_turn
-from nlp.lemmas import lemmatize
 
 OUT_OF_SCOPE_RESPONSE = "utter_out_of_scope"
 ASSESSMENT_FORM = "assessment_form"
-DECIDER_TOPIC = "mandat_beslut"
-MAX_FOLLOWUP_WORDS = 6
+ANSWERED = "answered"
+NEAREST = "nearest_entry"
+
+
+def followup_payload(entry_id: str) -> str:
+    return f"/{FOLLOWUP_CHOICE_INTENT}" + json.dumps({"entry_id": entry_id}, ensure_ascii=False)
 
 
 def find_counterpart(runtime: Runtime, turn: Turn) -> Optional[Counterpart]:
-    """DIET's counterpart resolved through the gazetteer; else a gazetteer name in the text."""
-    return runtime.gazetteer.counterpart_of(turn.entity("counterpart"), turn.text)
+    """NLU's counterpart where the words as typed can name one, else a gazetteer name in the text."""
+    entity = next((e for e in turn.entities if e.get("entity") == "counterpart"), None)
+    return runtime.gazetteer.counterpart_in(turn.text, entity)
 
 
-def answer_topic(
-    runtime: Runtime, dispatcher: CollectingDispatcher, topic: str, turn: Turn,
-    counterpart: Optional[Counterpart], question_text: str, in_form: bool = False,
-) -> list[str]:
-    """Send the answer for ``topic``; return the ids of the entries it cites."""
-    if topic == OUT_OF_SCOPE:
-        dispatcher.utter_message(response=OUT_OF_SCOPE_RESPONSE)
-        return []
-    if topic in CONVERSATIONAL_TOPICS:
-        suffix = "_in_form" if in_form and turn.intent == "help" else ""
-        dispatcher.utter_message(response=f"utter_{turn.intent}{suffix}")
-        return []
-    entry = choose_entry(runtime.knowledge, topic, lemmatize(question_text), question_text)
-    dispatcher.utter_message(text=compose_answer(entry, counterpart, runtime.presentation))
-    return [entry.id]
+def conversation_context(tracker: Tracker) -> Context:
+    """What the conversation's last answer was about, from the slots."""
+    entries = tracker.get_slot("last_entries") or []
+    return Context(topic=tracker.get_slot("last_topic"), entry_id=entries[0] if entries else None,
+                   counterpart=tracker.get_slot("last_counterpart"), reply_entries=tuple(entries))
 
 
-def answer_deciders_in_context(
-    runtime: Runtime, dispatcher: CollectingDispatcher, engagement_type: str, counterpart: Optional[Counterpart],
-) -> list[str]:
-    """Who decides, for the kind of case the official just asked about."""
-    guide = runtime.guide
-    kind = guide.data["engagement_types"][engagement_type]
-    layout = guide.data["layout"]
-    template = layout["context_deciders"] if counterpart else layout["context_deciders_no_counterpart"]
-    lines = [template.format(type=guide.label(engagement_type).lower(), counterpart=counterpart.name if counterpart else "")]
-    lines += [guide.data["layout"]["bullet"].format(text=d["text"]) for d in kind["deciders"]]
-    cited = [c for d in kind["deciders"] for c in d.get("cites", [])]
-    entry = runtime.knowledge.entries[cited[0]]
-    lines.append(citation(entry, runtime.presentation))
-    dispatcher.utter_message(text="\n".join(lines))
-    return list(dict.fromkeys(cited))
-
-
-def context_slots(record_id: Optional[str], topic: str, counterpart: Optional[Counterpart]) -> list[dict[str, Any]]:
+def context_slots(record_id: Optional[str], topic: str, counterpart: Optional[Counterpart],
+                  entries: tuple[str, ...] = ()) -> list[dict[str, Any]]:
     return [
         SlotSet("last_record_id", record_id),
         SlotSet("last_topic", topic),
         SlotSet("last_counterpart", counterpart.name if counterpart else None),
+        SlotSet("last_entries", list(entries)),
     ]
+
+
+def send(dispatcher: CollectingDispatcher, reply: Reply) -> None:
+    dispatcher.utter_message(text=reply.text, buttons=list(reply.buttons) or None)
+
+
+def answer_selection(runtime: Runtime, dispatcher: CollectingDispatcher, turn: Turn, selection: Selection,
+                     context: Context) -> Optional[Counterpart]:
+    """Send the reply for ``selection``; return the counterpart it was about."""
+    counterpart = runtime.gazetteer.resolve(selection.counterpart) if selection.counterpart else None
+    asks = runtime.selector.asks
+    reply = compose_reply(
+        runtime.knowledge, selection, counterpart, runtime.presentation, turn.text, runtime.facts,
+        asks.label(selection.unanswered_ask) if selection.unanswered_ask else None, asks.is_english(turn.text),
+        followup_payload,
+        new_counterpart=selection.from_context and counterpart is not None and counterpart.name != context.counterpart,
+    )
+    send(dispatcher, reply)
+    return counterpart
 
 
 def offer_assessment(dispatcher: CollectingDispatcher, topic: str, record_id: str,
@@ -105,31 +109,39 @@ class ActionAnswer(Action):
         turn = read_turn(tracker)
         if turn.intent == CHOOSE_TOPIC_INTENT:
             return await self._answer_chosen_topic(runtime, dispatcher, tracker, turn)
-        if turn.intent in ("affirm", "deny") and tracker.get_slot("assessment_offered"):
+        offered = tracker.get_slot("assessment_offered")
+        if turn.intent in ("affirm", "deny") and offered and not runtime.selector.is_question(turn.text):
             return self._reply_to_offer(dispatcher, turn)
         events: list[dict[str, Any]] = []
         if turn.department and not tracker.get_slot("department"):
             events.append(SlotSet("department", turn.department))
-        topic, counterpart = self._topic_and_counterpart(runtime, tracker, turn)
         in_form = bool((tracker.active_loop or {}).get("name"))
-        last_topic = tracker.get_slot("last_topic")
-        if (topic == DECIDER_TOPIC and last_topic in TOPIC_TO_TYPE
-                and len(turn.text.split()) <= MAX_FOLLOWUP_WORDS):
-            counterpart = counterpart or self._last_counterpart(runtime, tracker)
-            principle_ids = answer_deciders_in_context(runtime, dispatcher, TOPIC_TO_TYPE[last_topic], counterpart)
+        context = conversation_context(tracker)
+        selection = None
+        if turn.intent == FOLLOWUP_CHOICE_INTENT:
+            topic, counterpart, principle_ids, selection = self._answer_followup_choice(
+                runtime, dispatcher, turn, context)
         else:
-            principle_ids = answer_topic(runtime, dispatcher, topic, turn, counterpart, turn.text, in_form)
-        outcome = "out_of_scope" if topic == OUT_OF_SCOPE else "answered"
+            topic, counterpart, principle_ids, selection = self._answer_message(
+                runtime, dispatcher, turn, context, in_form)
+        outcome = ("out_of_scope" if topic == OUT_OF_SCOPE else
+                   NEAREST if selection is not None and selection.nearest else ANSWERED)
         record = build_record(
-            runtime, turn, topic=topic, outcome=outcome, counterpart=counterpart, principle_ids=principle_ids
+            runtime, turn, topic=topic, outcome=outcome, counterpart=counterpart, principle_ids=principle_ids,
+            entry_confidence=selection.confidence if selection else None,
+            from_context=bool(selection and selection.from_context),
         )
         await save_record(runtime, record)
         announce_record(dispatcher, turn, record.id)
-        events += context_slots(record.id, topic, counterpart)
-        if topic in TOPIC_TO_TYPE and not in_form:
+        if selection is not None:
+            events += context_slots(record.id, topic, counterpart, selection.entries)
+        else:
+            events += context_slots(record.id, topic, None) if topic not in CONVERSATIONAL_TOPICS else []
+        first_answer = selection is not None and not selection.from_context and not selection.nearest
+        if first_answer and topic in TOPIC_TO_TYPE and not in_form:
             events += offer_assessment(dispatcher, topic, record.id, counterpart, turn.text)
         else:
-            if not in_form and tracker.get_slot("assessment_offered"):
+            if not in_form and offered:
                 events.append(SlotSet("assessment_offered", False))
             if self._should_ask_department(tracker, turn, topic, in_form):
                 dispatcher.utter_message(response="utter_ask_department_once")
@@ -137,26 +149,46 @@ class ActionAnswer(Action):
         return events
 
     @staticmethod
+    def _answer_message(
+        runtime: Runtime, dispatcher: CollectingDispatcher, turn: Turn, context: Context, in_form: bool,
+    ) -> tuple[str, Optional[Counterpart], list[str], Optional[Selection]]:
+        """Answer a typed message: (topic, counterpart, entries cited, selection)."""
+        counterpart = find_counterpart(runtime, turn)
+        plan = plan_reply(runtime.selector, turn.text, turn.intent, turn.ranking, context,
+                          counterpart.name if counterpart else None)
+        if plan.kind == "conversational":
+            suffix = "_in_form" if in_form and turn.intent == "help" else ""
+            dispatcher.utter_message(response=f"utter_{turn.intent}{suffix}")
+            return "smalltalk", None, [], None
+        if plan.kind != "answer" or plan.selection is None:
+            dispatcher.utter_message(response=OUT_OF_SCOPE_RESPONSE)
+            return OUT_OF_SCOPE, None, [], None
+        selection = plan.selection
+        counterpart = answer_selection(runtime, dispatcher, turn, selection, context)
+        return selection.topic, counterpart, list(selection.entries), selection
+
+    @staticmethod
+    def _answer_followup_choice(
+        runtime: Runtime, dispatcher: CollectingDispatcher, turn: Turn, context: Context,
+    ) -> tuple[str, Optional[Counterpart], list[str], Optional[Selection]]:
+        """A suggested follow-up was clicked: answer its entry, recorded as a question of its own."""
+        entry = runtime.knowledge.entries.get(turn.entity("entry_id") or "")
+        if entry is None:  # an old or forged button: say what Lotsen covers instead
+            dispatcher.utter_message(response=OUT_OF_SCOPE_RESPONSE)
+            return OUT_OF_SCOPE, None, [], None
+        counterpart = runtime.gazetteer.resolve(context.counterpart) if context.counterpart else None
+        form = runtime.selector.asks.read(entry.title)
+        selection = Selection(entries=(entry.id,), topic=entry.topic, confidence=1.0, form=form,
+                              from_context=True, counterpart=counterpart.name if counterpart else None)
+        text = compose_entry(entry, counterpart, runtime.presentation, form.yes_no, entry.title, runtime.facts)
+        send(dispatcher, Reply(text, followup_buttons(runtime.knowledge, [entry], followup_payload)))
+        return entry.topic, counterpart, [entry.id], selection
+
+    @staticmethod
     def _should_ask_department(tracker: Tracker, turn: Turn, topic: str, in_form: bool) -> bool:
         """Once per conversation, after a principle answer, unless the channel or the official told it."""
         return not (in_form or turn.department or tracker.get_slot("department")
                     or tracker.get_slot("department_asked") or topic in CONVERSATIONAL_TOPICS)
-
-    @staticmethod
-    def _last_counterpart(runtime: Runtime, tracker: Tracker) -> Optional[Counterpart]:
-        name = tracker.get_slot("last_counterpart")
-        return runtime.gazetteer.resolve(name) if name else None
-
-    def _topic_and_counterpart(
-        self, runtime: Runtime, tracker: Tracker, turn: Turn
-    ) -> tuple[str, Optional[Counterpart]]:
-        if turn.intent == FOLLOWUP_COUNTERPART_INTENT:
-            last_topic = tracker.get_slot("last_topic")
-            topic = last_topic if last_topic in runtime.knowledge.by_topic else OUT_OF_SCOPE
-            return topic, find_counterpart(runtime, turn)
-        topic = topic_for_intent(turn.intent, runtime.knowledge.topics) or OUT_OF_SCOPE
-        counterpart = find_counterpart(runtime, turn) if topic not in CONVERSATIONAL_TOPICS else None
-        return topic, counterpart
 
     @staticmethod
     def _reply_to_offer(dispatcher: CollectingDispatcher, turn: Turn) -> list[dict[str, Any]]:
@@ -172,15 +204,22 @@ class ActionAnswer(Action):
         """A clarification button was clicked: answer it and complete the original question's record."""
         chosen = turn.entity("topic_choice")
         topic = chosen if chosen in runtime.knowledge.by_topic else OUT_OF_SCOPE
-        counterpart = self._last_counterpart(runtime, tracker)
+        name = tracker.get_slot("last_counterpart")
+        counterpart = runtime.gazetteer.resolve(name) if name else None
         entry = runtime.knowledge.entries.get(turn.entity("entry_id") or "")
-        if entry is not None and entry.topic == topic:  # a "Menade du …?" suggestion names its entry
-            dispatcher.utter_message(text=compose_answer(entry, counterpart, runtime.presentation))
-            principle_ids = [entry.id]
+        principle_ids: list[str] = []
+        if topic == OUT_OF_SCOPE:
+            dispatcher.utter_message(response=OUT_OF_SCOPE_RESPONSE)
         else:
             question = tracker.get_slot("last_question") or ""
-            principle_ids = answer_topic(runtime, dispatcher, topic, turn, counterpart, question)
+            if entry is None or entry.topic != topic:  # a topic button: the topic's entry for the question
+                selection = runtime.selector.select(question, {topic: 1.0})
+                entry = runtime.knowledge.entries[selection.entries[0]]
+            form = runtime.selector.asks.read(question)
+            text = compose_entry(entry, counterpart, runtime.presentation, form.yes_no, question, runtime.facts)
+            send(dispatcher, Reply(text, followup_buttons(runtime.knowledge, [entry], followup_payload)))
+            principle_ids = [entry.id]
         record_id = tracker.get_slot("last_record_id")
         await update_record(runtime, turn, record_id, topic=topic, principle_ids=principle_ids)
         announce_record(dispatcher, turn, record_id)
-        return context_slots(record_id, topic, counterpart)
+        return context_slots(record_id, topic, counterpart, tuple(principle_ids))

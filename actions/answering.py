@@ -1,23 +1,36 @@
 """Composing Lotsen's replies from knowledge entries.
 
-Pure functions: which entry answers a question, which tailoring applies to a
-counterpart, and the reply text (verdict first, then conditions, then the
-source). The Swedish wording lives in ``knowledge/``; only the layout is here.
+Pure functions: which tailoring applies to a counterpart, how an answer
+opens for the form of the question, and the reply text (opening, conditions,
+the other voice, the source). The Swedish wording lives in ``knowledge/``
+(entries, ``presentation.yml``); only the layout is here.
+
+How an answer opens (docs/knowledge.md, "How an answer opens"):
+1. the entry has a ``rule`` and the message states a fact that satisfies or
+   breaks it: the rule's ``holds`` / ``breaks`` sentence;
+2. else, for a yes/no question: the rule's ``unstated`` sentence ("Bara om …")
+   or the entry's ``verdict``;
+3. then the entry's ``answer``, which always reads as an answer on its own.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Callable, Optional, Sequence
 
 import yaml
 
 from actions.counterparts import Counterpart
 from actions.knowledge import Entry, KnowledgeBase, KnowledgeError
+from actions.selection.case_facts import CaseFacts
+from actions.selection.selector import Selection
 
 # Most specific first: a Nordic capital is also a capital and a city.
 TAILORING_PRECEDENCE = ("nordic_capital", "capital", "nordic", "eu_member", "city", "country", "organisation")
-PRIMARY_BONUS = 0.5
+PRESENTATION_KEYS = (
+    "condition_bullet", "citation", "kinds", "clarify_none_of_these", "no_answer", "no_answer_more", "nearest",
+    "where_to_turn", "counterpart_lead", "english_note", "two_voices",
+)
 
 
 @dataclass(frozen=True)
@@ -26,61 +39,107 @@ class Presentation:
     citation: str
     kinds: dict[str, str]
     clarify_none_of_these: str
+    no_answer: str          # "Det finns inget svar på just det …" ({ask})
+    no_answer_more: str     # the same, when the nearest entry was just given
+    nearest: str            # the label before the nearest entry
+    where_to_turn: str
+    counterpart_lead: str   # names a follow-up's new counterpart ({counterpart})
+    english_note: str       # one English sentence: Lotsen answers in Swedish
+    two_voices: str         # the citation's kind when an entry states both voices
 
     @classmethod
     def load(cls, directory: Path) -> "Presentation":
         path = directory / "presentation.yml"
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-            return cls(
-                condition_bullet=data["condition_bullet"], citation=data["citation"],
-                kinds=dict(data["kinds"]), clarify_none_of_these=data["clarify_none_of_these"],
-            )
+            values = {key: data[key] for key in PRESENTATION_KEYS}
+            values["kinds"] = dict(values["kinds"])
+            return cls(**values)
         except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
             raise KnowledgeError(f"{path}: invalid presentation file: {exc!r}") from exc
 
 
-def _keyword_hits(entry: Entry, lemmas: set[str], text: str) -> int:
-    """How many of the entry's keywords the question contains (as lemma or inside a compound)."""
-    return sum(1 for k in entry.keywords if k in lemmas or (len(k) >= 5 and k in text))
-
-
-def choose_entry(kb: KnowledgeBase, topic: str, lemmas: Iterable[str], text: str) -> Entry:
-    """The entry of ``topic`` that best matches the question; the primary one on ties."""
-    lemma_set = set(lemmas)
-    lowered = text.lower()
-    return max(
-        kb.by_topic[topic],
-        key=lambda e: _keyword_hits(e, lemma_set, lowered) + (PRIMARY_BONUS if e.primary else 0.0),
-    )
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    buttons: tuple[dict[str, str], ...] = ()
 
 
 def tailoring_text(entry: Entry, counterpart: Optional[Counterpart]) -> Optional[str]:
-    """The entry's extra sentence for this counterpart, most specific tag first."""
+    """The entry's extra sentence for this counterpart: a named one first, then the most specific tag."""
     if counterpart is None or not entry.tailoring:
         return None
-    tags = counterpart.all_tags
-    by_tag = {t.when: t.text for t in entry.tailoring}
+    named = next((t.text for t in entry.tailoring if t.counterpart == counterpart.name), None)
+    if named:
+        return named.replace("{counterpart}", counterpart.name)
+    by_tag = {t.when: t.text for t in entry.tailoring if t.when}
     for tag in TAILORING_PRECEDENCE:
-        if tag in tags and tag in by_tag:
+        if tag in counterpart.all_tags and tag in by_tag:
             return by_tag[tag].replace("{counterpart}", counterpart.name)
     return None
 
 
 def citation(entry: Entry, presentation: Presentation) -> str:
-    return presentation.citation.format(
-        source=entry.source.title, section=entry.section,
-        kind=presentation.kinds.get(entry.kind, entry.kind),
-    )
+    kind = presentation.two_voices if entry.counterview else presentation.kinds.get(entry.kind, entry.kind)
+    return presentation.citation.format(source=entry.source.title, section=entry.section, kind=kind)
 
 
-def compose_answer(entry: Entry, counterpart: Optional[Counterpart], presentation: Presentation) -> str:
-    """Verdict (with any tailoring) first, then the conditions, then the source."""
-    first = entry.answer
-    extra = tailoring_text(entry, counterpart)
-    if extra:
-        first = f"{first} {extra}"
+def opening(entry: Entry, yes_no: bool, question: str, facts: Optional[CaseFacts]) -> Optional[str]:
+    """The sentence before the entry's answer, for this question (None: the answer opens)."""
+    if entry.rule is not None and facts is not None:
+        reading = facts.reading(entry.rule.fact, question)
+        if reading is not None:
+            return getattr(entry.rule, reading)
+        if yes_no:
+            return entry.rule.unstated
+    return entry.verdict if yes_no else None
+
+
+def compose_entry(entry: Entry, counterpart: Optional[Counterpart], presentation: Presentation,
+                  yes_no: bool = True, question: str = "", facts: Optional[CaseFacts] = None) -> str:
+    """One entry's answer: opening and answer (with any tailoring), conditions, the other voice, the source."""
+    first = " ".join(p for p in (opening(entry, yes_no, question, facts), entry.answer,
+                                 tailoring_text(entry, counterpart)) if p)
     lines = [first]
     lines += [presentation.condition_bullet.format(text=c) for c in entry.conditions]
+    if entry.counterview:
+        lines.append(entry.counterview)
     lines.append(citation(entry, presentation))
     return "\n".join(lines)
+
+
+def followup_buttons(kb: KnowledgeBase, entries: Sequence[Entry],
+                     payload: Callable[[str], str]) -> tuple[dict[str, str], ...]:
+    """The suggested follow-up questions of the answered entries (their titles), at most three."""
+    shown = {e.id for e in entries}
+    ids = [f for e in entries for f in e.followups if f not in shown]
+    return tuple({"title": kb.entries[i].title, "payload": payload(i)} for i in dict.fromkeys(ids))[:3]
+
+
+def compose_reply(
+    kb: KnowledgeBase, selection: Selection, counterpart: Optional[Counterpart], presentation: Presentation,
+    question: str, facts: Optional[CaseFacts], ask_label: Optional[str], english: bool, followup_payload: Callable[[str], str],
+    new_counterpart: bool = False,
+) -> Reply:
+    """The whole reply to an answered question: honest first when the knowledge falls short."""
+    paragraphs: list[str] = []
+    if english:
+        paragraphs.append(presentation.english_note)
+    entries = [kb.entries[i] for i in selection.entries]
+    if selection.nearest:
+        # In a follow-up the last answer already was the nearest entry: never send it again.
+        repeated = selection.from_context
+        template = presentation.no_answer_more if repeated else presentation.no_answer
+        paragraphs.append(template.format(ask=f" ({ask_label})" if ask_label else ""))
+        if repeated:
+            paragraphs.append(presentation.where_to_turn)
+            return Reply("\n\n".join(paragraphs))
+        paragraphs.append(presentation.nearest)
+    if new_counterpart and counterpart is not None:
+        paragraphs.append(presentation.counterpart_lead.format(counterpart=counterpart.name))
+    yes_no = selection.form.yes_no and not selection.nearest
+    paragraphs += [compose_entry(e, counterpart, presentation, yes_no, question, facts) for e in entries]
+    if selection.nearest:
+        paragraphs.append(presentation.where_to_turn)
+    buttons = () if selection.nearest else followup_buttons(kb, entries, followup_payload)
+    return Reply("\n\n".join(paragraphs), buttons)

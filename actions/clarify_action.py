@@ -1,6 +1,7 @@
 """``action_clarify``: when NLU is unsure, search the knowledge base by
-meaning. A confident hit is answered directly (with its source); weaker hits
-are offered as "Menade du …?" buttons, else the likeliest intents are; with
+meaning. A confident hit, or a follow-up on the last answer, is answered
+directly through the entry selection (with its source); weaker hits are
+offered as "Menade du …?" buttons, else the likeliest intents are; with
 nothing usable Lotsen says what it covers. Either way the question is
 recorded, with the search score."""
 from __future__ import annotations
@@ -12,14 +13,14 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answer_action import context_slots, find_counterpart
-from actions.answering import compose_answer
+from actions.answer_action import NEAREST, answer_selection, context_slots, conversation_context, find_counterpart
 from actions.intents import CHOOSE_TOPIC_INTENT, OUT_OF_SCOPE, topic_for_intent
 from actions.knowledge import CONVERSATIONAL_TOPICS
 from actions.privacy import mask_personal_data
 from actions.recording import announce_record, build_record, save_record
 from actions.runtime import Runtime, get_runtime
-from actions.search import ANSWER_THRESHOLD, SUGGEST_THRESHOLD, Hit
+from actions.search import SUGGEST_THRESHOLD, Hit
+from actions.selection.plan import plan_reply
 from actions.turn import Turn, read_turn
 
 MAX_CHOICES = 3
@@ -67,13 +68,20 @@ class ActionClarify(Action):
         runtime = get_runtime()
         turn = read_turn(tracker)
         counterpart = find_counterpart(runtime, turn)
-        hits = runtime.search.search(turn.text, limit=MAX_CHOICES)
+        context = conversation_context(tracker)
+        plan = plan_reply(runtime.selector, turn.text, turn.intent, turn.ranking, context,
+                          counterpart.name if counterpart else None)
+        hits = list(plan.hits) or runtime.search.search(turn.text, limit=MAX_CHOICES)
         best = hits[0].score if hits else None
         principle_ids: list[str] = []
-        if hits and hits[0].score >= ANSWER_THRESHOLD:
-            entry = runtime.knowledge.entries[hits[0].entry_id]
-            dispatcher.utter_message(text=compose_answer(entry, counterpart, runtime.presentation))
-            outcome, topic, principle_ids = "answered", entry.topic, [entry.id]
+        entries: tuple[str, ...] = ()
+        confidence, from_context = None, False
+        if plan.kind == "answer" and plan.selection is not None:
+            selection = plan.selection
+            counterpart = answer_selection(runtime, dispatcher, turn, selection, context)
+            outcome = NEAREST if selection.nearest else "answered"
+            topic, entries = selection.topic, selection.entries
+            principle_ids, confidence, from_context = list(entries), selection.confidence, selection.from_context
         else:
             suggestions = [h for h in hits if h.score >= SUGGEST_THRESHOLD]
             topics = candidate_topics(runtime, turn)
@@ -84,9 +92,10 @@ class ActionClarify(Action):
                 dispatcher.utter_message(response="utter_fallback")
                 outcome, topic = "fallback", OUT_OF_SCOPE
         record = build_record(runtime, turn, topic=topic, outcome=outcome, counterpart=counterpart,
-                              principle_ids=principle_ids, search_score=best)
+                              principle_ids=principle_ids, search_score=best, entry_confidence=confidence,
+                              from_context=from_context)
         await save_record(runtime, record)
         announce_record(dispatcher, turn, record.id)
-        return context_slots(record.id, topic, counterpart) + [
+        return context_slots(record.id, topic, counterpart, entries) + [
             SlotSet("last_question", mask_personal_data(turn.text))
         ]

@@ -49,17 +49,21 @@ def normalise(text: str) -> str:
     return " ".join(stripped.replace("\u2019", "'").split())
 
 
-def _scan_ignore(path: Optional[Path]) -> frozenset[str]:
+def _scan_ignore(path: Optional[Path]) -> tuple[frozenset[str], frozenset[str]]:
+    """The names the text scan skips, and the function words that are never a counterpart in lower case."""
     if path is None:
-        return frozenset()
+        return frozenset(), frozenset()
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise GazetteerError(f"{path}: cannot read: {exc}") from exc
-    names = data.get("ignore") or []
-    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-        raise GazetteerError(f"{path}: 'ignore' must be a list of names")
-    return frozenset(names)
+    lists = []
+    for key in ("ignore", "function_words"):
+        names = data.get(key) or []
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise GazetteerError(f"{path}: '{key}' must be a list of names")
+        lists.append(frozenset(names))
+    return lists[0], lists[1]
 
 
 def _examples(block: str) -> list[str]:
@@ -69,9 +73,11 @@ def _examples(block: str) -> list[str]:
 class Gazetteer:
     """Resolve names and find counterparts in free text."""
 
-    def __init__(self, names: dict[str, Counterpart], scan_ignore: frozenset[str] = frozenset()) -> None:
+    def __init__(self, names: dict[str, Counterpart], scan_ignore: frozenset[str] = frozenset(),
+                 function_words: frozenset[str] = frozenset()) -> None:
         self._names = names
         self._scan_ignore = frozenset(normalise(n) for n in scan_ignore)
+        self._function_words = frozenset(normalise(w) for w in function_words)
 
     @classmethod
     def load(cls, path: Path, scan_ignore_file: Optional[Path] = DEFAULT_SCAN_IGNORE) -> "Gazetteer":
@@ -103,7 +109,7 @@ class Gazetteer:
                 raise GazetteerError(f"{path}: synonym {target!r} is not in a lookup table")
             for variant in variants:
                 names.setdefault(normalise(variant), counterpart)
-        return cls(names, _scan_ignore(scan_ignore_file))
+        return cls(names, *_scan_ignore(scan_ignore_file))
 
     def resolve(self, name: str) -> Optional[Counterpart]:
         """The counterpart a name (any spelling, genitive included) refers to."""
@@ -127,12 +133,16 @@ class Gazetteer:
                     continue
                 if length == 1 and len(original) < MIN_LOWERCASE_NAME and not original[0].isupper():
                     continue
-                if normalise(original) in self._scan_ignore:
+                if normalise(original) in self._scan_ignore or not self.plausible(original):
                     continue
                 found = self.resolve(original) if length == 1 else self._names.get(normalise(original))
                 if found is not None:
                     return found
         return None
+
+    def plausible(self, surface: str) -> bool:
+        """Whether ``surface`` as written can name a counterpart: a function word only in capitals ("WHO")."""
+        return normalise(surface) not in self._function_words or (surface.isupper() and len(surface) > 1)
 
     def counterpart_of(self, extracted: Optional[str], text: str) -> Optional[Counterpart]:
         """What NLU extracted, resolved to its canonical name; else a name found in the text."""
@@ -140,6 +150,18 @@ class Gazetteer:
             resolved = self.resolve(extracted)
             if resolved is not None:
                 return resolved
+        return self.find(text)
+
+    def counterpart_in(self, text: str, entity: Optional[dict]) -> Optional[Counterpart]:
+        """The counterpart of a message: NLU's ``entity`` (value, start, end) where its words as typed
+        can name one, else a name found in the text."""
+        if entity and isinstance(entity.get("value"), str):
+            start, end = entity.get("start"), entity.get("end")
+            surface = text[start:end] if isinstance(start, int) and isinstance(end, int) else entity["value"]
+            if self.plausible(surface):
+                resolved = self.resolve(entity["value"])
+                if resolved is not None:
+                    return resolved
         return self.find(text)
 
     def __len__(self) -> int:

@@ -35,7 +35,7 @@ VERDICT_OPENING = re.compile(r"^(ja|nej)\b", re.IGNORECASE)
 # Files in knowledge/ that are not topic files (each read by its own loader).
 SPECIAL_FILES = (
     "sources.yml", "topic-labels.yml", "topics.yml", "presentation.yml", "assessment.yml", "synonyms.yml",
-    "asks.yml",
+    "asks.yml", "case_facts.yml", "followups.yml",
 )
 
 

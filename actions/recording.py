@@ -18,7 +18,7 @@ logger = logging.getLogger(__name__)
 def build_record(
     runtime: Runtime, turn: Turn, *, topic: str, outcome: str,
     counterpart: Optional[Counterpart] = None, principle_ids: Optional[list[str]] = None,
-    search_score: Optional[float] = None,
+    search_score: Optional[float] = None, entry_confidence: Optional[float] = None, from_context: bool = False,
 ) -> EngagementRecord:
     conversation_id = hashed_conversation(runtime, turn)
     return EngagementRecord(
@@ -36,6 +36,8 @@ def build_record(
         principle_ids=principle_ids or [],
         outcome=outcome,
         search_score=search_score,
+        entry_confidence=entry_confidence,
+        from_context=from_context,
         kb_version=runtime.knowledge.version,
         model_id=turn.model_id,
     )

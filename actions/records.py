@@ -24,7 +24,8 @@ logger = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parent.parent
 # "unrecorded": backfilled by `make reconcile` for a message that reached Rasa
 # but whose record was never written (docs/reliability.md).
-OUTCOMES = ("answered", "clarification", "fallback", "out_of_scope", "unrecorded")
+# "nearest_entry": no entry answered the specific ask; the nearest one was given, labelled as such.
+OUTCOMES = ("answered", "nearest_entry", "clarification", "fallback", "out_of_scope", "unrecorded")
 COUNTERPART_TYPES = ("city", "country", "organisation")
 
 metadata = sa.MetaData()
@@ -49,6 +50,8 @@ engagement_records = sa.Table(
     sa.Column("feedback", sa.String(8)),
     sa.Column("feedback_comment", sa.Text),
     sa.Column("search_score", sa.Float),
+    sa.Column("entry_confidence", sa.Float),
+    sa.Column("from_context", sa.Boolean, nullable=False, default=False),
     sa.Column("kb_version", sa.String(16), nullable=False),
     sa.Column("model_id", sa.String(64)),
 )
@@ -118,6 +121,8 @@ class EngagementRecord:
     search_score: Optional[float] = None
     model_id: Optional[str] = None
     question_truncated: bool = False
+    entry_confidence: Optional[float] = None
+    from_context: bool = False
     id: str = field(default_factory=new_record_id)
     created_at: datetime = field(default_factory=utcnow)
 

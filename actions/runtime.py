@@ -17,8 +17,12 @@ from typing import Optional
 from actions.answering import Presentation
 from actions.assessment import AssessmentGuide
 from actions.counterparts import Gazetteer
-from actions.knowledge import KnowledgeBase, load_knowledge
+from actions.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
 from actions.search import KnowledgeSearch
+from actions.selection.asks import AskReader
+from actions.selection.case_facts import CaseFacts
+from actions.selection.context import FollowupReader
+from actions.selection.selector import EntrySelector
 from actions.durable_writer import DurableRecordWriter
 from actions.outbox import Outbox, OutboxDrainer, database_unavailable
 from actions.records import RecordStore, create_engine, migrate
@@ -38,6 +42,8 @@ class Runtime:
     guide: AssessmentGuide
     search: KnowledgeSearch
     drainer: OutboxDrainer
+    selector: EntrySelector
+    facts: CaseFacts
 
 
 def default_outbox_path(engine: Engine) -> Path:
@@ -69,6 +75,30 @@ def build_writer(settings: Settings, engine: Engine) -> tuple[DurableRecordWrite
     return writer, drainer
 
 
+def check_references(knowledge: KnowledgeBase, asks: AskReader, gazetteer: Gazetteer) -> None:
+    """Names the knowledge uses outside itself exist: asks' general entries, counterparts of tailoring."""
+    for ask in asks.asks.values():
+        if ask.general_entry and ask.general_entry not in knowledge.entries:
+            raise KnowledgeError(f"asks.yml: ask {ask.id!r}: general_entry {ask.general_entry!r} does not exist")
+    for entry in knowledge.entries.values():
+        names = [t.counterpart for t in entry.tailoring if t.counterpart] + list(entry.only_for)
+        for name in names:
+            found = gazetteer.resolve(name)
+            if found is None or found.name != name:
+                raise KnowledgeError(f"{entry.file}: entry {entry.id!r}: counterpart {name!r} is not a canonical "
+                                     f"name in data/lookups/counterparts.yml")
+
+
+def build_selector(knowledge: KnowledgeBase, directory: Path, gazetteer: Gazetteer,
+                   search: Optional[KnowledgeSearch] = None) -> tuple[EntrySelector, CaseFacts]:
+    """The entry selector and the case-fact reader over ``knowledge`` (``directory``: knowledge/)."""
+    asks = AskReader.load(directory)
+    check_references(knowledge, asks, gazetteer)
+    selector = EntrySelector(knowledge, search or KnowledgeSearch.build(knowledge), asks,
+                             FollowupReader.load(directory))
+    return selector, CaseFacts.load(directory)
+
+
 def build_runtime(settings: Settings, engine: Optional[Engine] = None) -> Runtime:
     """Load and validate everything; raises on any broken part.
 
@@ -86,7 +116,8 @@ def build_runtime(settings: Settings, engine: Optional[Engine] = None) -> Runtim
         writer.outbox.path,
     )
     search = KnowledgeSearch.build(knowledge)
-    return Runtime(settings, knowledge, presentation, gazetteer, writer, guide, search, drainer)
+    selector, facts = build_selector(knowledge, settings.knowledge_dir, gazetteer, search)
+    return Runtime(settings, knowledge, presentation, gazetteer, writer, guide, search, drainer, selector, facts)
 
 
 _runtime: Optional[Runtime] = None

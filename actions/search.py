@@ -133,6 +133,8 @@ class KnowledgeSearch:
     term_trigrams: dict[str, frozenset[str]]
     trigram_index: dict[str, set[str]]
     split_cache: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # P(entry | question) from the entries' titles and example questions (entry selection).
+    entry_classifier: Optional[TopicClassifier] = None
 
     @classmethod
     def build(
@@ -179,12 +181,34 @@ class KnowledgeSearch:
             split_cache=splitter,
         )
         labels = {intent for intent, _ in texts}
+        text_ngrams = lambda text: list(ngrams(analyzer.words(text)).elements())  # noqa: E731
         if len(labels) > 1 and labels & set(kb.by_topic):
             search.classifier = TopicClassifier(
-                [q for _, q in texts], [intent for intent, _ in texts], search._terms,
-                lambda text: list(ngrams(analyzer.words(text)).elements()),
+                [q for _, q in texts], [intent for intent, _ in texts], search._terms, text_ngrams,
+            )
+        entry_examples = [(e.id, q) for e in entries for q in (e.title, *e.questions)]
+        if len(entries) > 1:
+            search.entry_classifier = TopicClassifier(
+                [q for _, q in entry_examples], [i for i, _ in entry_examples], search._terms, text_ngrams,
             )
         return search
+
+    def entry_similarities(self, text: str) -> dict[str, float]:
+        """Every entry's similarity to ``text`` (0..1; the ``e`` of the module docstring), by entry id."""
+        words = self.analyzer.words(text)
+        if not words or not self.entries:
+            return {}
+        weights, unknown = self._query_terms(words)
+        scores = self.entry_index.scores(weights, unknown, ngrams(words))
+        return {entry.id: score for entry, score in zip(self.entries, scores)}
+
+    def entry_probabilities(self, text: str) -> dict[str, float]:
+        """P(entry | text) from the entries' own titles and example questions."""
+        return self.entry_classifier.probabilities(text) if self.entry_classifier else {}
+
+    def topic_probabilities(self, text: str) -> dict[str, float]:
+        """P(intent | text) from the topic classifier (empty without example questions)."""
+        return self.classifier.probabilities(text) if self.classifier else {}
 
     def search(self, text: str, limit: int = 3, per_topic: int = MAX_PER_TOPIC) -> list[Hit]:
         """The ``limit`` best entries for ``text``, best first, scores in 0..1.
@@ -192,15 +216,14 @@ class KnowledgeSearch:
         At most ``per_topic`` entries of one topic, so that three suggestions
         ("Menade du …?") always offer another topic too.
         """
-        words = self.analyzer.words(text)
-        if not words or not self.entries:
+        similarities = self.entry_similarities(text)
+        if not similarities:
             return []
-        weights, unknown = self._query_terms(words)
-        entry_scores = self.entry_index.scores(weights, unknown, ngrams(words))
+        entry_scores = [similarities[e.id] for e in self.entries]
         by_topic: dict[str, list[float]] = {}
         for score, entry in zip(entry_scores, self.entries):
             by_topic.setdefault(entry.topic, []).append(score)
-        probabilities = self.classifier.probabilities(text) if self.classifier else {}
+        probabilities = self.topic_probabilities(text)
         total = ENTRY_SHARE + SIBLING_SHARE + (CLASSIFIER_SHARE if self.classifier else 0.0)
         scored = []
         for score, entry in zip(entry_scores, self.entries):

@@ -1,0 +1,122 @@
+"""What a question asks for, and whether it is a yes/no question.
+
+The cues live in ``knowledge/asks.yml`` (regular expressions over the folded,
+lower-cased question); this module only compiles and applies them, so the
+knowledge's owners can teach Lotsen a new way of asking without code.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+import yaml
+
+from actions.knowledge import KnowledgeError
+
+ASKS_FILE = "asks.yml"
+YES_NO = "yesno"
+# Words skipped before the opening word of a sentence ("Och får vi …?", "Hej, kan vi …").
+LEAD_WORDS = frozenset({"och", "men", "sa", "hej", "hallo", "tja", "okej", "ok", "alltsa", "jaha", "aha",
+                        "ja", "nej", "tack", "and", "but", "so", "hi", "hello", "well", "then", "da"})
+_SENTENCE_END = re.compile(r"(?<=[.?!])\s+|\n+")
+_CLAUSE = re.compile(r"[,;:\u2013\u2014]\s+|\s+-\s+")
+_WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)?")
+_FOLD = str.maketrans({"å": "a", "ä": "a", "ö": "o", "é": "e", "ü": "u", "æ": "a", "ø": "o"})
+
+
+def fold_lower(text: str) -> str:
+    """Lower case with å/ä → a and ö → o, as the cues in asks.yml are written."""
+    return text.lower().translate(_FOLD)
+
+
+@dataclass(frozen=True)
+class Ask:
+    id: str
+    label: str
+    generic: bool
+    cues: tuple[re.Pattern[str], ...]
+    general_entry: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class QuestionForm:
+    """What a message asks: its specific asks (in asks.yml order) and whether it is a yes/no question."""
+
+    asks: tuple[str, ...]
+    yes_no: bool
+
+    @property
+    def specific(self) -> bool:
+        return bool(self.asks)
+
+
+@dataclass(frozen=True)
+class AskReader:
+    asks: dict[str, Ask]
+    openers: frozenset[str]
+    phrases: tuple[re.Pattern[str], ...]
+    requests: tuple[re.Pattern[str], ...] = ()
+    english_words: frozenset[str] = frozenset()
+    english_share: float = 1.0
+
+    @classmethod
+    def load(cls, directory: Path) -> "AskReader":
+        path = directory / ASKS_FILE
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            asks = {
+                ask_id: Ask(
+                    id=ask_id, label=str(raw["label"]), generic=bool(raw.get("generic", False)),
+                    cues=tuple(re.compile(c) for c in raw.get("cues") or []),
+                    general_entry=raw.get("general_entry"),
+                )
+                for ask_id, raw in (data.get("asks") or {}).items()
+            }
+            openers = frozenset(str(w) for w in data["yes_no_openers"])
+            phrases = tuple(re.compile(p) for p in data.get("yes_no_phrases") or [])
+            requests = tuple(re.compile(p) for p in data.get("request_openers") or [])
+            english = frozenset(str(w) for w in data.get("english_words") or [])
+            english_share = float(data.get("english_share", 1.0))
+        except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError, AttributeError, re.error) as exc:
+            raise KnowledgeError(f"{path}: invalid asks file: {exc!r}") from exc
+        if YES_NO not in asks:
+            raise KnowledgeError(f"{path}: the ask {YES_NO!r} must be defined")
+        return cls(asks=asks, openers=openers, phrases=phrases, requests=requests, english_words=english,
+                   english_share=english_share)
+
+    def read(self, text: str) -> QuestionForm:
+        folded = fold_lower(text)
+        found = tuple(a.id for a in self.asks.values() if not a.generic and any(c.search(folded) for c in a.cues))
+        return QuestionForm(asks=found, yes_no=self.is_yes_no(folded))
+
+    def is_yes_no(self, folded: str) -> bool:
+        """A sentence of the message opens with a yes/no word, or it says "ja eller nej"."""
+        if any(p.search(folded) for p in self.phrases):
+            return True
+        sentences = [s for s in _SENTENCE_END.split(folded) if s.strip()]
+        questions = [s for s in sentences if s.rstrip().endswith("?")] or sentences[-1:]
+        return any(self._opens_yes_no(c) for s in questions for c in _CLAUSE.split(s))
+
+    def _opens_yes_no(self, sentence: str) -> bool:
+        words = _WORD.findall(sentence)
+        while words and words[0] in LEAD_WORDS:
+            words = words[1:]
+        if any(r.search(" ".join(words)) for r in self.requests):
+            return False
+        return bool(words) and words[0] in self.openers
+
+    def is_english(self, text: str) -> bool:
+        """Whether ``text`` is (mostly) written in English."""
+        words = _WORD.findall(fold_lower(text))
+        hits = sum(1 for w in words if w in self.english_words)
+        return hits >= 2 and hits >= self.english_share * len(words)
+
+    def general_entry(self, ask_id: str) -> Optional[str]:
+        ask = self.asks.get(ask_id)
+        return ask.general_entry if ask else None
+
+    def label(self, ask_id: str) -> str:
+        ask = self.asks.get(ask_id)
+        return ask.label if ask else ask_id

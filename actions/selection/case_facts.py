@@ -1,0 +1,69 @@
+"""Facts the official states about their own case, read from the message.
+
+A conditional knowledge entry names the fact its answer depends on (its
+``rule``: who pays, the kind of agreement, whether the engagement supports
+the ordinary operation). :meth:`CaseFacts.reading` says whether the message
+satisfies the condition (``HOLDS``), breaks it (``BREAKS``) or does not say
+(``None``), from the cues in ``knowledge/case_facts.yml``. A cue that breaks the
+condition wins over one that satisfies it: a wrong yes is worse than a
+cautious no.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, Optional
+
+import yaml
+
+from actions.knowledge import RULE_FACTS, KnowledgeError
+from actions.selection.asks import fold_lower
+
+FACTS_FILE = "case_facts.yml"
+HOLDS = "holds"
+BREAKS = "breaks"
+Reading = Literal["holds", "breaks"]
+# How far before a cue (in characters) a negation cancels it.
+NEGATION_REACH = 20
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    cues: dict[str, dict[str, tuple[re.Pattern[str], ...]]]
+    negations: tuple[re.Pattern[str], ...]
+
+    @classmethod
+    def load(cls, directory: Path) -> "CaseFacts":
+        path = directory / FACTS_FILE
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            cues = {
+                fact: {side: tuple(re.compile(c) for c in raw.get(side) or []) for side in (HOLDS, BREAKS)}
+                for fact, raw in (data.get("facts") or {}).items()
+            }
+            negations = tuple(re.compile(n) for n in data.get("negations") or [])
+        except (OSError, yaml.YAMLError, TypeError, AttributeError, re.error) as exc:
+            raise KnowledgeError(f"{path}: invalid case facts file: {exc!r}") from exc
+        missing = [f for f in RULE_FACTS if f not in cues]
+        if missing:
+            raise KnowledgeError(f"{path}: no cues for the fact(s) {', '.join(missing)}")
+        return cls(cues=cues, negations=negations)
+
+    def reading(self, fact: str, text: str) -> Optional[Reading]:
+        """Whether ``text`` satisfies (``holds``), breaks (``breaks``) or does not state ``fact``."""
+        folded = fold_lower(text)
+        sides = self.cues[fact]
+        if any(self._stated(c, folded) for c in sides[BREAKS]):
+            return BREAKS
+        if any(self._stated(c, folded) for c in sides[HOLDS]):
+            return HOLDS
+        return None
+
+    def _stated(self, cue: re.Pattern[str], folded: str) -> bool:
+        """``cue`` occurs somewhere in ``folded`` without a negation just before it."""
+        for match in cue.finditer(folded):
+            before = folded[max(0, match.start() - NEGATION_REACH):match.start()]
+            if not any(n.search(before) for n in self.negations):
+                return True
+        return False

@@ -1,0 +1,75 @@
+"""The conversation a message leans on, and whether it leans on it at all.
+
+A follow-up ("Vem fattar det?", "och med Vilnius?", "Sedan när?", "Varför
+inte?") is answered with the conversation's topic, entry and counterpart. A
+message is read as a follow-up when there is an earlier answer and the
+message is short and either opens with a follow-up marker, refers back with a
+pronoun, or carries a specific ask but little content of its own; a message
+with strong content of its own is a new question, however short. The marker
+and pronoun words are in ``knowledge/followups.yml``.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+import yaml
+
+from actions.knowledge import KnowledgeError
+from actions.selection.asks import QuestionForm, fold_lower
+
+FOLLOWUPS_FILE = "followups.yml"
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the conversation's last answer was about (all None in a new conversation)."""
+
+    topic: Optional[str] = None
+    entry_id: Optional[str] = None
+    counterpart: Optional[str] = None
+    # Every entry the last reply gave, so the next one never repeats it word for word.
+    reply_entries: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def empty(self) -> bool:
+        return self.topic is None
+
+
+@dataclass(frozen=True)
+class FollowupReader:
+    markers: tuple[re.Pattern[str], ...]
+    pronouns: frozenset[str]
+    max_words: int
+    # Below this content similarity a short message with a specific ask leans on the conversation.
+    weak_content: float
+
+    @classmethod
+    def load(cls, directory: Path) -> "FollowupReader":
+        path = directory / FOLLOWUPS_FILE
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            return cls(
+                markers=tuple(re.compile(m) for m in data["markers"]),
+                pronouns=frozenset(str(p) for p in data["pronouns"]),
+                max_words=int(data["max_words"]), weak_content=float(data["weak_content"]),
+            )
+        except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError, re.error) as exc:
+            raise KnowledgeError(f"{path}: invalid follow-ups file: {exc!r}") from exc
+
+    def leans_on_context(self, text: str, form: QuestionForm, content: float, context: Context) -> bool:
+        """Whether ``text`` (with ``content``: its best entry similarity on its own) is a follow-up."""
+        if context.empty:
+            return False
+        folded = fold_lower(text).strip()
+        words = _WORD.findall(folded)
+        if not words or len(words) > self.max_words:
+            return False
+        if any(m.search(folded) for m in self.markers):
+            return True
+        if self.pronouns.intersection(words):
+            return content < 2 * self.weak_content
+        return (form.specific or len(words) <= 3) and content < self.weak_content
