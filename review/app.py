@@ -47,7 +47,8 @@ RECORD_FIELDS = (
     ("created_at", "Tid (UTC)"), ("question", "Fråga"), ("topic", "Ämne"), ("intent", "Tolkad avsikt"),
     ("intent_confidence", "Säkerhet"), ("outcome", "Utfall"), ("feedback", "Återkoppling"),
     ("feedback_comment", "Kommentar till återkopplingen"),
-    ("counterpart", "Motpart"), ("counterpart_type", "Typ av motpart"), ("principle_ids", "Principer"),
+    ("counterpart", "Motpart"), ("counterpart_type", "Typ av motpart"), ("principle_ids", "Besvarad med post"),
+    ("entry_confidence", "Säkerhet i valet av post"), ("from_context", "Följdfråga (tolkad ur samtalet)"),
     ("department", "Förvaltning"), ("channel", "Kanal"), ("conversation_id", "Samtal (pseudonym)"),
     ("kb_version", "Kunskapsbasens version"), ("model_id", "Modell"), ("id", "Post-id"),
 )
@@ -237,6 +238,15 @@ def _get_record(state: ReviewState, record_id: str) -> Optional[dict[str, Any]]:
         return queries.record(conn, record_id)
 
 
+def _conversation(state: ReviewState, conversation_id: str) -> list[dict[str, Any]]:
+    """The conversation's questions in order, labelled for the record page."""
+    with state.engine.connect() as conn:
+        rows = queries.conversation(conn, conversation_id)
+    return [dict(r, created_at=r["created_at"].strftime("%Y-%m-%d %H:%M:%S"), topic=topic_label(r["topic"]),
+                 outcome=label("outcome", r["outcome"]), entries=", ".join(r["principle_ids"] or []))
+            for r in rows]
+
+
 def _record_rows(record: dict[str, Any]) -> list[tuple[str, str]]:
     shown = []
     for key, title in RECORD_FIELDS:
@@ -249,8 +259,10 @@ def _record_rows(record: dict[str, Any]) -> list[tuple[str, str]]:
             value = value.strftime("%Y-%m-%d %H:%M:%S")
         elif key == "principle_ids":
             value = ", ".join(value or [])
-        elif key == "intent_confidence" and value is not None:
+        elif key in ("intent_confidence", "entry_confidence") and value is not None:
             value = f"{value:.2f}".replace(".", ",")
+        elif key == "from_context":
+            value = "Ja" if value else "Nej"
         shown.append((title, "" if value is None else str(value)))
     return shown
 
@@ -308,7 +320,9 @@ def register_routes(app: Sanic) -> None:
         if record is None:
             return _error(request, 404, "Posten finns inte.")
         await state.run(state.audit, request.ctx.user, audit.OPEN_RECORD, record_id)
-        return _page(request, "record.html", title="Enskild fråga", fields=_record_rows(record), record_id=record_id)
+        conversation = await state.run(_conversation, state, record["conversation_id"])
+        return _page(request, "record.html", title="Enskild fråga", fields=_record_rows(record), record_id=record_id,
+                     conversation=conversation)
 
     @app.get("/poster/<record_id:str>/<shape:str>")
     @guarded(admin=True, page=False)

@@ -20,6 +20,7 @@ ENGAGEMENT_TOPICS = (
 
 OUTCOME_LABELS = {
     "answered": "Besvarad",
+    "nearest_entry": "Närmaste post (inget exakt svar)",
     "clarification": "Motfråga",
     "fallback": "Kunde inte svara",
     "out_of_scope": "Utanför området",
@@ -29,6 +30,7 @@ FEEDBACK_LABELS = {"up": "Tumme upp", "down": "Tumme ned", None: "Ingen återkop
 COUNTERPART_TYPE_LABELS = {"city": "Stad", "country": "Land", "organisation": "Organisation"}
 REASON_LABELS = {
     "fallback": "Kunde inte svara",
+    "nearest_entry": "Närmaste post (inget exakt svar)",
     "low_confidence": "Osäker tolkning",
     "feedback_down": "Tumme ned",
 }

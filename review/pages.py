@@ -86,7 +86,7 @@ def key_figures(ctx: PageContext) -> Table:
     figures = [
         ("Frågor", total),
         ("Besvarade", queries.total(conn, f, er.c.outcome == "answered")),
-        ("Obesvarade (kunde inte svara, osäker tolkning eller tumme ned)",
+        ("Obesvarade (kunde inte svara, närmaste post, osäker tolkning eller tumme ned)",
          queries.total(conn, f, queries.unanswered(low))),
         ("Tumme upp", queries.total(conn, f, er.c.feedback == "up")),
         ("Tumme ned", queries.total(conn, f, er.c.feedback == "down")),

@@ -20,7 +20,7 @@ from actions.records import engagement_records as er
 from review.filters import Filters
 
 MASKED_QUESTION = "[rensad]"
-REASONS = ("fallback", "low_confidence", "feedback_down")
+REASONS = ("fallback", "nearest_entry", "low_confidence", "feedback_down")
 
 # Columns a page may group by; keys are the names used in URLs.
 GROUPABLE = {
@@ -76,11 +76,16 @@ def where(f: Filters) -> list[ColumnElement]:
     return clauses
 
 
+def _low_confidence(low_confidence: float) -> ColumnElement:
+    """NLU or the entry selection was unsure."""
+    return sa.or_(er.c.intent_confidence < low_confidence, er.c.entry_confidence < low_confidence)
+
+
 def unanswered(low_confidence: float) -> ColumnElement:
-    """Fallbacks, low-confidence answers and thumbs-down records."""
+    """Fallbacks, nearest-entry answers, low-confidence answers and thumbs-down records."""
     return sa.or_(
-        er.c.outcome == "fallback",
-        er.c.intent_confidence < low_confidence,
+        er.c.outcome.in_(("fallback", "nearest_entry")),
+        _low_confidence(low_confidence),
         er.c.feedback == "down",
     )
 
@@ -89,7 +94,8 @@ def reason(low_confidence: float) -> ColumnElement:
     """Why a record counts as unanswered (the first that applies)."""
     return sa.case(
         (er.c.outcome == "fallback", "fallback"),
-        (er.c.intent_confidence < low_confidence, "low_confidence"),
+        (er.c.outcome == "nearest_entry", "nearest_entry"),
+        (_low_confidence(low_confidence), "low_confidence"),
         else_="feedback_down",
     )
 
@@ -176,6 +182,18 @@ def unanswered_records(conn: Connection, f: Filters, low_confidence: float, limi
 def record(conn: Connection, record_id: str) -> Optional[dict[str, Any]]:
     row = conn.execute(sa.select(er).where(er.c.id == record_id)).mappings().first()
     return dict(row, created_at=as_utc(row["created_at"])) if row else None
+
+
+def conversation(conn: Connection, conversation_id: str, limit: int = 100) -> list[dict[str, Any]]:
+    """The records of one (pseudonymous) conversation, in the order they were asked."""
+    stmt = (
+        sa.select(er.c.id, er.c.created_at, er.c.question, er.c.topic, er.c.outcome, er.c.principle_ids,
+                  er.c.from_context)
+        .where(er.c.conversation_id == conversation_id)
+        .order_by(er.c.created_at, er.c.id)
+        .limit(limit)
+    )
+    return [dict(row, created_at=as_utc(row["created_at"])) for row in conn.execute(stmt).mappings()]
 
 
 def distinct_values(conn: Connection, column: sa.Column) -> list[str]:
