@@ -51,16 +51,18 @@ def conversation_context(tracker: Tracker) -> Context:
     """What the conversation's last answer was about, from the slots."""
     entries = tracker.get_slot("last_entries") or []
     return Context(topic=tracker.get_slot("last_topic"), entry_id=entries[0] if entries else None,
-                   counterpart=tracker.get_slot("last_counterpart"), reply_entries=tuple(entries))
+                   counterpart=tracker.get_slot("last_counterpart"), reply_entries=tuple(entries),
+                   yes_no=bool(tracker.get_slot("last_yes_no")))
 
 
 def context_slots(record_id: Optional[str], topic: str, counterpart: Optional[Counterpart],
-                  entries: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+                  entries: tuple[str, ...] = (), yes_no: bool = False) -> list[dict[str, Any]]:
     return [
         SlotSet("last_record_id", record_id),
         SlotSet("last_topic", topic),
         SlotSet("last_counterpart", counterpart.name if counterpart else None),
         SlotSet("last_entries", list(entries)),
+        SlotSet("last_yes_no", yes_no),
     ]
 
 
@@ -134,7 +136,7 @@ class ActionAnswer(Action):
         await save_record(runtime, record)
         announce_record(dispatcher, turn, record.id)
         if selection is not None:
-            events += context_slots(record.id, topic, counterpart, selection.entries)
+            events += context_slots(record.id, topic, counterpart, selection.entries, selection.form.yes_no)
         else:
             events += context_slots(record.id, topic, None) if topic not in CONVERSATIONAL_TOPICS else []
         first_answer = selection is not None and not selection.from_context and not selection.nearest

@@ -43,7 +43,7 @@ class Presentation:
     no_answer_more: str     # the same, when the nearest entry was just given
     nearest: str            # the label before the nearest entry
     where_to_turn: str
-    counterpart_lead: str   # names a follow-up's new counterpart ({counterpart})
+    counterpart_lead: str   # says the answer applies to a follow-up's new counterpart ({counterpart})
     english_note: str       # one English sentence: Lotsen answers in Swedish
     two_voices: str         # the citation's kind when an entry states both voices
 
@@ -96,10 +96,17 @@ def opening(entry: Entry, yes_no: bool, question: str, facts: Optional[CaseFacts
 
 
 def compose_entry(entry: Entry, counterpart: Optional[Counterpart], presentation: Presentation,
-                  yes_no: bool = True, question: str = "", facts: Optional[CaseFacts] = None) -> str:
-    """One entry's answer: opening and answer (with any tailoring), conditions, the other voice, the source."""
-    first = " ".join(p for p in (opening(entry, yes_no, question, facts), entry.answer,
-                                 tailoring_text(entry, counterpart)) if p)
+                  yes_no: bool = True, question: str = "", facts: Optional[CaseFacts] = None,
+                  name_counterpart: bool = False) -> str:
+    """One entry's answer: opening and answer (with any tailoring), conditions, the other voice, the source.
+
+    ``name_counterpart``: say that the answer applies to ``counterpart`` (a follow-up's new
+    counterpart) when no tailoring sentence names it already.
+    """
+    extra = tailoring_text(entry, counterpart)
+    if name_counterpart and counterpart is not None and not (extra and counterpart.name in extra):
+        extra = " ".join(p for p in (extra, presentation.counterpart_lead.format(counterpart=counterpart.name)) if p)
+    first = " ".join(p for p in (opening(entry, yes_no, question, facts), entry.answer, extra) if p)
     lines = [first]
     lines += [presentation.condition_bullet.format(text=c) for c in entry.conditions]
     if entry.counterview:
@@ -135,10 +142,9 @@ def compose_reply(
             paragraphs.append(presentation.where_to_turn)
             return Reply("\n\n".join(paragraphs))
         paragraphs.append(presentation.nearest)
-    if new_counterpart and counterpart is not None:
-        paragraphs.append(presentation.counterpart_lead.format(counterpart=counterpart.name))
     yes_no = selection.form.yes_no and not selection.nearest
-    paragraphs += [compose_entry(e, counterpart, presentation, yes_no, question, facts) for e in entries]
+    paragraphs += [compose_entry(e, counterpart, presentation, yes_no, question, facts, new_counterpart)
+                   for e in entries]
     if selection.nearest:
         paragraphs.append(presentation.where_to_turn)
     buttons = () if selection.nearest else followup_buttons(kb, entries, followup_payload)

@@ -188,7 +188,7 @@ def conversations(lotsen: Lotsen, parser: Parser, items: list[dict[str, Any]]) -
             sel = plan.selection
             if plan.kind == "answer" and sel is not None:
                 context = Context(topic=sel.topic, entry_id=sel.entries[0], counterpart=sel.counterpart,
-                                  reply_entries=sel.entries)
+                                  reply_entries=sel.entries, yes_no=sel.form.yes_no)
         answer, _, was_honest = chosen(plan)
         accepted = list(conv.get("accept") or [])
         if accepted:

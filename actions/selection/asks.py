@@ -46,6 +46,13 @@ class QuestionForm:
 
     asks: tuple[str, ...]
     yes_no: bool
+    # Generic asks whose cues matched ("vad innebär …"): an open question, though not a specific one.
+    generic: tuple[str, ...] = ()
+
+    @property
+    def elliptic(self) -> bool:
+        """Neither a yes/no question nor any wh-question of its own ("och med Vilnius?")."""
+        return not (self.asks or self.yes_no or self.generic)
 
     @property
     def specific(self) -> bool:
@@ -88,8 +95,9 @@ class AskReader:
 
     def read(self, text: str) -> QuestionForm:
         folded = fold_lower(text)
-        found = tuple(a.id for a in self.asks.values() if not a.generic and any(c.search(folded) for c in a.cues))
-        return QuestionForm(asks=found, yes_no=self.is_yes_no(folded))
+        matched = [a for a in self.asks.values() if any(c.search(folded) for c in a.cues)]
+        return QuestionForm(asks=tuple(a.id for a in matched if not a.generic), yes_no=self.is_yes_no(folded),
+                            generic=tuple(a.id for a in matched if a.generic))
 
     def is_yes_no(self, folded: str) -> bool:
         """A sentence of the message opens with a yes/no word, or it says "ja eller nej"."""

@@ -33,6 +33,8 @@ class Context:
     counterpart: Optional[str] = None
     # Every entry the last reply gave, so the next one never repeats it word for word.
     reply_entries: tuple[str, ...] = field(default_factory=tuple)
+    # Whether the last question was a yes/no question (an elliptic follow-up asks the same way).
+    yes_no: bool = False
 
     @property
     def empty(self) -> bool:

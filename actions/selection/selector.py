@@ -84,6 +84,8 @@ class EntrySelector:
         similarities = self.search.entry_similarities(text)
         content = max(similarities.values(), default=0.0)
         from_context = self.followups.leans_on_context(text, form, content, context)
+        if from_context and form.elliptic:  # "och med Vilnius?" asks what the last question asked
+            form = QuestionForm(asks=(), yes_no=context.yes_no)
         topics = self._topic_probabilities(text, nlu_topics, context if from_context else None)
         counterpart = counterpart or (context.counterpart if from_context else None)
         avoid = context.reply_entries if from_context and counterpart == context.counterpart else ()
