@@ -132,6 +132,7 @@ class ActionAnswer(Action):
             runtime, turn, topic=topic, outcome=outcome, counterpart=counterpart, principle_ids=principle_ids,
             entry_confidence=selection.confidence if selection else None,
             from_context=bool(selection and selection.from_context),
+            question=self._clicked_title(runtime, turn),
         )
         await save_record(runtime, record)
         announce_record(dispatcher, turn, record.id)
@@ -185,6 +186,14 @@ class ActionAnswer(Action):
         text = compose_entry(entry, counterpart, runtime.presentation, form.yes_no, entry.title, runtime.facts)
         send(dispatcher, Reply(text, followup_buttons(runtime.knowledge, [entry], followup_payload)))
         return entry.topic, counterpart, [entry.id], selection
+
+    @staticmethod
+    def _clicked_title(runtime: Runtime, turn: Turn) -> Optional[str]:
+        """A clicked suggestion is recorded as the question the official saw on the button."""
+        if turn.intent != FOLLOWUP_CHOICE_INTENT:
+            return None
+        entry = runtime.knowledge.entries.get(turn.entity("entry_id") or "")
+        return entry.title if entry else None
 
     @staticmethod
     def _should_ask_department(tracker: Tracker, turn: Turn, topic: str, in_form: bool) -> bool:

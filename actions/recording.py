@@ -19,14 +19,16 @@ def build_record(
     runtime: Runtime, turn: Turn, *, topic: str, outcome: str,
     counterpart: Optional[Counterpart] = None, principle_ids: Optional[list[str]] = None,
     search_score: Optional[float] = None, entry_confidence: Optional[float] = None, from_context: bool = False,
+    question: Optional[str] = None,
 ) -> EngagementRecord:
+    """The record of ``turn``; ``question`` replaces the typed text (a clicked suggestion's title)."""
     conversation_id = hashed_conversation(runtime, turn)
     return EngagementRecord(
         id=record_id_for(conversation_id, turn.message_id),
         conversation_id=conversation_id,
         channel=turn.channel,
         department=turn.department,
-        question=mask_personal_data(turn.text),
+        question=mask_personal_data(question if question is not None else turn.text),
         question_truncated=turn.truncated,
         intent=turn.intent,
         intent_confidence=turn.confidence,

@@ -27,7 +27,7 @@ import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Optional
+from typing import Any, Callable, Iterable, Iterator, Optional
 
 import sqlalchemy as sa
 from rasa_sdk import Tracker
@@ -64,16 +64,21 @@ class Summary:
     backfilled: int
 
 
-def is_question(intent: Optional[str], action: str, slots: dict[str, Any]) -> bool:
-    """Whether a message Rasa passed to ``action`` gets its own record (as the actions decide)."""
+def is_question(intent: Optional[str], action: str, slots: dict[str, Any], asks_something: bool = False) -> bool:
+    """Whether a message Rasa passed to ``action`` gets its own record (as the actions decide).
+
+    ``asks_something``: the text is a question of its own (``EntrySelector.is_question``), so a
+    "Varför inte?" while the assessment offer is pending is a question, not a reply to the offer.
+    """
     if action == "action_clarify":
         return True
     if intent == CHOOSE_TOPIC_INTENT:
         return False
-    return not (intent in OFFER_REPLY_INTENTS and slots.get("assessment_offered"))
+    return asks_something or not (intent in OFFER_REPLY_INTENTS and slots.get("assessment_offered"))
 
 
-def questions_in(sender_id: str, events: Iterable[dict[str, Any]]) -> Iterator[Question]:
+def questions_in(sender_id: str, events: Iterable[dict[str, Any]],
+                 asks_something: Callable[[str], bool] = lambda text: False) -> Iterator[Question]:
     """The questions among one conversation's events (in order), replaying its slots."""
     slots: dict[str, Any] = {}
     message: Optional[dict[str, Any]] = None
@@ -87,7 +92,7 @@ def questions_in(sender_id: str, events: Iterable[dict[str, Any]]) -> Iterator[Q
             slots = {}
         elif kind == "action" and message is not None and event.get("name") in RECORDING_ACTIONS:
             intent = (message.get("parse_data") or {}).get("intent", {}).get("name")
-            if is_question(intent, event["name"], slots):
+            if is_question(intent, event["name"], slots, asks_something(message.get("text") or "")):
                 yield Question(sender_id, message, slots.get("department"))
             message = None  # one record per message at most
 
@@ -155,7 +160,7 @@ def reconcile(runtime: Runtime, store: RecordStore, tracker: Engine, dry_run: bo
     messages = questions = present = backfilled = 0
     for sender_id, events in user_events(tracker):
         messages += sum(1 for e in events if e.get("event") == "user")
-        candidates = [unrecorded_record(runtime, q) for q in questions_in(sender_id, events)]
+        candidates = [unrecorded_record(runtime, q) for q in questions_in(sender_id, events, runtime.selector.is_question)]
         questions += len(candidates)
         existing = store.existing_ids([r.id for r in candidates])
         present += len(existing)

@@ -95,6 +95,8 @@ def test_who_decides_after_a_delegation_answer_is_about_that_delegation(lotsen: 
     sender = f"flow-{uuid.uuid4()}"
     lotsen.ask(sender, "Kan vi ta emot en delegation från Kenya?")
     reply = texts(lotsen.ask(sender, "vem bestämmer det?"))
-    assert reply.startswith("Om delegationsbesök med Kenya")
-    assert "linjeorganisationen" in reply and "Källa:" in reply
-    assert [r["topic"] for r in records()] == ["delegationsbesok", "mandat_beslut"]
+    assert "delegationsordning" in reply and "Källa:" in reply  # who decides, not who represents
+    new = records()
+    assert [r["topic"] for r in new] == ["delegationsbesok", "mandat_beslut"]
+    assert new[1]["principle_ids"][0] == "mandat_beslut.vem-beslutar"
+    assert new[1]["from_context"] and new[1]["counterpart"] == "Kenya"
