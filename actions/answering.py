@@ -97,20 +97,22 @@ def opening(entry: Entry, yes_no: bool, question: str, facts: Optional[CaseFacts
 
 def compose_entry(entry: Entry, counterpart: Optional[Counterpart], presentation: Presentation,
                   yes_no: bool = True, question: str = "", facts: Optional[CaseFacts] = None,
-                  name_counterpart: bool = False) -> str:
+                  name_counterpart: bool = False, brief: bool = False) -> str:
     """One entry's answer: opening and answer (with any tailoring), conditions, the other voice, the source.
 
     ``name_counterpart``: say that the answer applies to ``counterpart`` (a follow-up's new
-    counterpart) when no tailoring sentence names it already.
+    counterpart) when no tailoring sentence names it already. ``brief``: the answer and the source
+    only (a follow-up answered by the entry just given, which is not sent again in full).
     """
     extra = tailoring_text(entry, counterpart)
     if name_counterpart and counterpart is not None and not (extra and counterpart.name in extra):
         extra = " ".join(p for p in (extra, presentation.counterpart_lead.format(counterpart=counterpart.name)) if p)
     first = " ".join(p for p in (opening(entry, yes_no, question, facts), entry.answer, extra) if p)
     lines = [first]
-    lines += [presentation.condition_bullet.format(text=c) for c in entry.conditions]
-    if entry.counterview:
-        lines.append(entry.counterview)
+    if not brief:
+        lines += [presentation.condition_bullet.format(text=c) for c in entry.conditions]
+        if entry.counterview:
+            lines.append(entry.counterview)
     lines.append(citation(entry, presentation))
     return "\n".join(lines)
 
@@ -143,8 +145,8 @@ def compose_reply(
             return Reply("\n\n".join(paragraphs))
         paragraphs.append(presentation.nearest)
     yes_no = selection.form.yes_no and not selection.nearest
-    paragraphs += [compose_entry(e, counterpart, presentation, yes_no, question, facts, new_counterpart)
-                   for e in entries]
+    paragraphs += [compose_entry(e, counterpart, presentation, yes_no, question, facts, new_counterpart,
+                                 brief=selection.repeat) for e in entries]
     if selection.nearest:
         paragraphs.append(presentation.where_to_turn)
     buttons = () if selection.nearest else followup_buttons(kb, entries, followup_payload)

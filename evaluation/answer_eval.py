@@ -156,8 +156,12 @@ class Tally:
 
 
 def load_items(path: Path) -> list[dict[str, Any]]:
+    """The items of an evaluation file: a plain list, or a mapping with one list (``conversations:`` …)."""
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
-    return data["conversations"] if isinstance(data, dict) else data
+    if isinstance(data, dict):
+        [items] = [v for v in data.values() if isinstance(v, list)]
+        return items
+    return data
 
 
 def singles(lotsen: Lotsen, parser: Parser, items: list[dict[str, Any]],

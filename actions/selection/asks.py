@@ -38,6 +38,8 @@ class Ask:
     generic: bool
     cues: tuple[re.Pattern[str], ...]
     general_entry: Optional[str] = None
+    # Whether a question with this ask that no entry answers gets the honest reply.
+    honest: bool = True
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,9 @@ class QuestionForm:
     def elliptic(self) -> bool:
         """Neither a yes/no question nor any wh-question of its own ("och med Vilnius?")."""
         return not (self.asks or self.yes_no or self.generic)
+
+    # The specific asks that get the honest reply when no entry answers them.
+    strict: tuple[str, ...] = ()
 
     @property
     def specific(self) -> bool:
@@ -77,7 +82,7 @@ class AskReader:
                 ask_id: Ask(
                     id=ask_id, label=str(raw["label"]), generic=bool(raw.get("generic", False)),
                     cues=tuple(re.compile(c) for c in raw.get("cues") or []),
-                    general_entry=raw.get("general_entry"),
+                    general_entry=raw.get("general_entry"), honest=bool(raw.get("honest", True)),
                 )
                 for ask_id, raw in (data.get("asks") or {}).items()
             }
@@ -96,8 +101,10 @@ class AskReader:
     def read(self, text: str) -> QuestionForm:
         folded = fold_lower(text)
         matched = [a for a in self.asks.values() if any(c.search(folded) for c in a.cues)]
-        return QuestionForm(asks=tuple(a.id for a in matched if not a.generic), yes_no=self.is_yes_no(folded),
-                            generic=tuple(a.id for a in matched if a.generic))
+        specific = [a for a in matched if not a.generic]
+        return QuestionForm(asks=tuple(a.id for a in specific), yes_no=self.is_yes_no(folded),
+                            generic=tuple(a.id for a in matched if a.generic),
+                            strict=tuple(a.id for a in specific if a.honest))
 
     def is_yes_no(self, folded: str) -> bool:
         """A sentence of the message opens with a yes/no word, or it says "ja eller nej"."""

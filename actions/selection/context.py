@@ -46,6 +46,8 @@ class FollowupReader:
     markers: tuple[re.Pattern[str], ...]
     pronouns: frozenset[str]
     max_words: int
+    # A message of at most this many words that carries a specific ask is a follow-up.
+    short_ask_words: int
     # Below this content similarity a short message with a specific ask leans on the conversation.
     weak_content: float
 
@@ -57,7 +59,8 @@ class FollowupReader:
             return cls(
                 markers=tuple(re.compile(m) for m in data["markers"]),
                 pronouns=frozenset(str(p) for p in data["pronouns"]),
-                max_words=int(data["max_words"]), weak_content=float(data["weak_content"]),
+                max_words=int(data["max_words"]), short_ask_words=int(data["short_ask_words"]),
+                weak_content=float(data["weak_content"]),
             )
         except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError, re.error) as exc:
             raise KnowledgeError(f"{path}: invalid follow-ups file: {exc!r}") from exc
@@ -74,4 +77,6 @@ class FollowupReader:
             return True
         if self.pronouns.intersection(words):
             return content < 2 * self.weak_content
-        return (form.specific or len(words) <= 3) and content < self.weak_content
+        if form.specific and len(words) <= self.short_ask_words:
+            return True  # "Vem betalar vår del?": a bare ask is about what was just discussed
+        return len(words) <= 3 and content < self.weak_content

@@ -13,6 +13,8 @@ from actions.selection.selector import EntrySelector, Selection
 
 Kind = Literal["answer", "clarify", "conversational", "out_of_scope"]
 MAX_SUGGESTIONS = 3
+# When NLU fell back, an entry selection at least this sure is answered rather than clarified.
+FALLBACK_MIN_CONFIDENCE = 0.35
 
 
 @dataclass(frozen=True)
@@ -44,8 +46,11 @@ def plan_reply(
         return Plan("conversational")
     if intent == OUT_OF_SCOPE and not followup:
         return Plan("out_of_scope")
+    selection = selector.select(text, nlu, context, counterpart)
     if intent == FALLBACK_INTENT and not followup:
+        # NLU was unsure: answer only what the search is sure of, or a confident entry selection.
         hits = tuple(selector.search.search(text, limit=MAX_SUGGESTIONS))
-        if not hits or hits[0].score < ANSWER_THRESHOLD:
+        sure = bool(hits) and hits[0].score >= ANSWER_THRESHOLD
+        if not sure and (selection.nearest or selection.confidence < FALLBACK_MIN_CONFIDENCE):
             return Plan("clarify", hits=hits)
-    return Plan("answer", selection=selector.select(text, nlu, context, counterpart))
+    return Plan("answer", selection=selection)

@@ -41,7 +41,7 @@ SIMILARITY = 0.2
 ENTRY = 0.15
 ASK = 0.25
 GENERIC_FIT = 0.5
-PRIMARY_FIT = 1.0
+PRIMARY_FIT = 0.6
 # Share of NLU in the topic probability (the rest: the search's topic classifier).
 NLU_SHARE = 0.7
 # Share of the conversation's topic in a follow-up's topic probability.
@@ -51,6 +51,9 @@ GENERAL_SHARE = 0.9
 # Below this confidence the best entry is only offered as the nearest one.
 MIN_CONFIDENCE = 0.3
 MAX_ENTRIES = 2
+# In a follow-up, another entry that answers the ask is preferred to repeating the last one
+# when it scores at least this share of the last one's score.
+REPEAT_SHARE = 0.8
 GENERIC_ASKS = (YES_NO, "what")
 _QUESTION = re.compile(r"[^?]*\?")
 
@@ -68,6 +71,8 @@ class Selection:
     unanswered_ask: Optional[str] = None
     counterpart: Optional[str] = None
     ranked: tuple[str, ...] = field(default_factory=tuple)  # best entries first (evaluation's top-3)
+    # A follow-up answered by the entry of the last reply (which answers the new ask): sent briefly.
+    repeat: bool = False
 
 
 @dataclass
@@ -88,25 +93,51 @@ class EntrySelector:
             form = QuestionForm(asks=(), yes_no=context.yes_no)
         topics = self._topic_probabilities(text, nlu_topics, context if from_context else None)
         counterpart = counterpart or (context.counterpart if from_context else None)
-        avoid = context.reply_entries if from_context and counterpart == context.counterpart else ()
-        main = self._best(form, topics, similarities, self.search.entry_probabilities(text), counterpart, avoid)
-        entries = [main[0]]
-        questions = [q.strip() for q in _QUESTION.findall(text) if q.strip()]
-        if len(questions) > 1 and not main[3]:
-            for question in questions:
-                part = self._best(self.asks.read(question), topics, self.search.entry_similarities(question),
-                                  self.search.entry_probabilities(question), counterpart, avoid)
-                if not part[3] and part[0].id not in {e.id for e in entries}:
-                    entries.insert(0 if question == questions[0] else len(entries), part[0])
-            entries = entries[:MAX_ENTRIES]
-        best, confidence, ranked, unanswered = main
-        nearest = unanswered is not None or confidence < MIN_CONFIDENCE
+        ranked = self._ranked(form, topics, similarities, self.search.entry_probabilities(text), counterpart)
+        best = ranked[0]
+        repeat = from_context and counterpart == context.counterpart and best.entry.id in context.reply_entries
+        if repeat:
+            best = self._instead_of_repeating(ranked, form, context) or best
+            repeat = best.entry.id in context.reply_entries
+        unanswered = form.strict[0] if form.strict and best.fit < 1.0 else None
+        if repeat and best.fit < 1.0:  # the last answer again would add nothing: say so instead
+            unanswered = unanswered or (form.asks[0] if form.asks else None) or YES_NO
+        nearest = unanswered is not None or best.confidence < MIN_CONFIDENCE
+        entries = [best.entry] if nearest else self._entries_for_each_question(text, best, topics, counterpart)
         return Selection(
-            entries=tuple(e.id for e in entries) if not nearest else (best.id,),
-            topic=best.topic, confidence=round(confidence, 4), form=form, nearest=nearest,
-            from_context=from_context, unanswered_ask=unanswered or (form.asks[0] if nearest and form.asks else None),
-            counterpart=counterpart, ranked=ranked,
+            entries=tuple(e.id for e in entries), topic=best.entry.topic, confidence=round(best.confidence, 4),
+            form=form, nearest=nearest, from_context=from_context,
+            unanswered_ask=unanswered or (form.strict[0] if nearest and form.strict else None),
+            counterpart=counterpart, ranked=tuple(r.entry.id for r in ranked[:3]), repeat=repeat and not nearest,
         )
+
+    @staticmethod
+    def _instead_of_repeating(ranked: list["Scored"], form: QuestionForm, context: Context) -> Optional["Scored"]:
+        """A follow-up's best entry was the last answer: another entry that answers its ask, if one scores
+        close enough; None keeps the last entry (answered briefly when it answers the ask)."""
+        best = ranked[0]
+        if best.fit >= 1.0 and form.asks:
+            return None
+        for other in ranked[1:]:
+            if other.entry.id not in context.reply_entries and other.fit >= 1.0 and form.asks:
+                return other if other.score >= REPEAT_SHARE * best.score else None
+        return None
+
+    def _entries_for_each_question(self, text: str, best: "Scored", topics: Mapping[str, float],
+                                   counterpart: Optional[str]) -> list[Entry]:
+        """Up to two entries when the message asks two questions (each sentence ending in "?")."""
+        entries = [best.entry]
+        questions = [q.strip() for q in _QUESTION.findall(text) if q.strip()]
+        if len(questions) < 2:
+            return entries
+        for question in questions:
+            form = self.asks.read(question)
+            part = self._ranked(form, topics, self.search.entry_similarities(question),
+                                self.search.entry_probabilities(question), counterpart)[0]
+            answers = not (form.strict and part.fit < 1.0) and part.confidence >= MIN_CONFIDENCE
+            if answers and part.entry.id not in {e.id for e in entries}:
+                entries.insert(0 if question == questions[0] else len(entries), part.entry)
+        return entries[:MAX_ENTRIES]
 
     def leans_on_context(self, text: str, context: Context) -> bool:
         """Whether ``text`` is a follow-up on the conversation's last answer."""
@@ -129,8 +160,12 @@ class EntrySelector:
         return topics
 
     def _fit(self, entry: Entry, form: QuestionForm) -> float:
-        if form.specific:
-            return 1.0 if set(form.asks) & set(entry.asks) else 0.0
+        """1 when the entry answers an ask of the question; 0 when the question has a strict ask it
+        does not answer; else a small preference for the primary entry and entries answering yes/no."""
+        if set(form.asks) & set(entry.asks):
+            return 1.0
+        if form.strict:
+            return 0.0
         if entry.primary:
             return PRIMARY_FIT
         return GENERIC_FIT if set(GENERIC_ASKS) & set(entry.asks) else 0.0
@@ -138,17 +173,15 @@ class EntrySelector:
     def _candidates(self, counterpart: Optional[str]) -> list[Entry]:
         return [e for e in self.kb.entries.values() if not e.only_for or counterpart in e.only_for]
 
-    def _best(
+    def _ranked(
         self, form: QuestionForm, topics: Mapping[str, float], similarities: Mapping[str, float],
-        entry_probs: Mapping[str, float], counterpart: Optional[str], avoid: tuple[str, ...],
-    ) -> tuple[Entry, float, tuple[str, ...], Optional[str]]:
-        """The best entry, its confidence, the ranking, and the specific ask it leaves unanswered."""
+        entry_probs: Mapping[str, float], counterpart: Optional[str],
+    ) -> list["Scored"]:
+        """Every candidate entry scored for the question, best first."""
         top_topic = max(topics.values(), default=0.0)
         general = {self.asks.general_entry(a) for a in form.asks} - {None}
-        scored: list[tuple[float, float, Entry]] = []
+        scored: list[Scored] = []
         for entry in self._candidates(counterpart):
-            if entry.id in avoid:
-                continue
             topic_p = topics.get(entry.topic, 0.0)
             if entry.id in general:
                 topic_p = max(topic_p, GENERAL_SHARE * top_topic)
@@ -156,11 +189,18 @@ class EntrySelector:
             sim = similarities.get(entry.id, 0.0)
             prob = entry_probs.get(entry.id, 0.0)
             score = TOPIC * topic_p + SIMILARITY * sim + ENTRY * prob + ASK * fit
-            confidence = topic_p * (0.5 + 0.5 * fit) if form.specific else topic_p * max(fit, 0.5)
-            scored.append((score, confidence, entry))
-        scored.sort(key=lambda item: (-item[0], item[2].id))
-        score, confidence, best = scored[0]
-        unanswered = None
-        if form.specific and not set(form.asks) & set(best.asks):
-            unanswered = form.asks[0]
-        return best, confidence, tuple(e.id for _, _, e in scored[:3]), unanswered
+            # The topic's probability, or (when NLU and the classifier were unsure) the mean of it and the
+            # entry's own evidence; halved when the entry does not answer a strict ask of the question.
+            evidence = max(topic_p, (topic_p + max(sim, prob)) / 2)
+            confidence = evidence * (0.5 + 0.5 * fit) if form.strict else evidence * max(fit, 0.5) / PRIMARY_FIT
+            scored.append(Scored(score, min(confidence, 1.0), fit, entry))
+        scored.sort(key=lambda item: (-item.score, item.entry.id))
+        return scored
+
+
+@dataclass(frozen=True)
+class Scored:
+    score: float
+    confidence: float
+    fit: float
+    entry: Entry
