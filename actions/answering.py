@@ -85,14 +85,18 @@ def citation(entry: Entry, presentation: Presentation) -> str:
 
 
 def opening(entry: Entry, yes_no: bool, question: str, facts: Optional[CaseFacts]) -> Optional[str]:
-    """The sentence before the entry's answer, for this question (None: the answer opens)."""
+    """The sentence before the entry's answer, for this question (None: the answer opens).
+
+    Only a yes/no question gets one: the rule applied to the facts the message states, else the
+    rule's "only if", else the entry's verdict. Other questions are answered by the answer itself,
+    with the conditions as bullets (a "what is the difference" question describes no case).
+    """
+    if not yes_no:
+        return None
     if entry.rule is not None and facts is not None:
         reading = facts.reading(entry.rule.fact, question)
-        if reading is not None:
-            return getattr(entry.rule, reading)
-        if yes_no:
-            return entry.rule.unstated
-    return entry.verdict if yes_no else None
+        return getattr(entry.rule, reading) if reading is not None else entry.rule.unstated
+    return entry.verdict
 
 
 def compose_entry(entry: Entry, counterpart: Optional[Counterpart], presentation: Presentation,

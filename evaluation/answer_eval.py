@@ -11,8 +11,10 @@ model) and reports:
   (``evaluation/keyword_choice.py``) and for Rasa's default pipeline's NLU;
 - conversations (conversations.yml): last-message entry accuracy and the
   counterpart named;
-- forms (forms.yml): the share of replies whose opening fits the question
-  (Ja/Nej only for yes/no questions);
+- forms (forms.yml): the share of replies whose opening fits the question:
+  a yes/no question opens with a verdict (the entry's verdict or its rule
+  applied to the case), any other question does not; an honest reply fits
+  either;
 - stated conditions (conditions.yml): the verdict the reply opens with, and
   wrong yeses (must be 0).
 
@@ -105,6 +107,20 @@ class Lotsen:
         counterpart = self.counterpart(text, parsed)
         return plan_reply(self.selector, text, parsed["intent"]["name"], parsed["intent_ranking"], context,
                           counterpart), counterpart
+
+    def verdict_opening(self, text: str, plan: Plan) -> Optional[bool]:
+        """Whether the reply opens with a yes/no verdict (an entry's verdict or rule sentence, or
+        Ja/Nej); None for an honest reply, which fits any question."""
+        if plan.selection is None or plan.selection.nearest:
+            return None
+        reply = self.reply_text(text, plan).removeprefix(self.presentation.english_note).lstrip()
+        openings = [o for i in plan.selection.entries for o in self._openings(self.kb.entries[i])]
+        return any(reply.startswith(o) for o in openings) or opening_kind(reply) != "statement"
+
+    @staticmethod
+    def _openings(entry: Any) -> list[str]:
+        rule = [entry.rule.holds, entry.rule.breaks, entry.rule.unstated] if entry.rule else []
+        return [o for o in [entry.verdict, *rule] if o]
 
     def reply_text(self, text: str, plan: Plan) -> str:
         if plan.selection is None:
@@ -226,19 +242,20 @@ def opening_kind(reply: str, note: str = "") -> str:
 
 
 def forms(lotsen: Lotsen, parser: Parser, items: list[dict[str, Any]]) -> dict[str, Any]:
+    """Whether each reply opens as its question's form needs (``form: yesno`` → Ja/Nej/Bara om …)."""
+    items = [i for i in items if i.get("form")]
     parses = parser.parse([i["text"] for i in items])
     fits: Counter = Counter()
     totals: Counter = Counter()
     misses = []
     for item in items:
         plan, _ = lotsen.plan(item["text"], parses[item["text"]])
-        kind = opening_kind(lotsen.reply_text(item["text"], plan), lotsen.presentation.english_note)
-        yes_no_opening = kind in ("yes", "no", "conditional")
-        fit = yes_no_opening if item["form"] == "yesno" else not yes_no_opening
+        verdict = lotsen.verdict_opening(item["text"], plan)
+        fit = verdict is None or verdict == (item["form"] == "yesno")
         totals[item["form"]] += 1
         fits[item["form"]] += fit
         if not fit:
-            misses.append((item["form"], kind, item["text"][:70]))
+            misses.append((item["form"], verdict, item["text"][:70]))
     return {"fits": fits, "totals": totals, "misses": misses}
 
 
@@ -309,8 +326,11 @@ def main() -> None:
         if args.verbose:
             lines += [f"- {m}" for m in c["misses"]] + [""]
     forms_path = base / "forms.yml"
-    if forms_path.exists():
-        f = forms(lotsen, parser, load_items(forms_path))
+    form_items = load_items(forms_path) if forms_path.exists() else [
+        dict(i, form="yesno" if i["ask"] == "yesno" else "other")
+        for i in single_items if i.get("ask") and i.get("entries")]  # the development set: by its asks
+    if form_items:
+        f = forms(lotsen, parser, form_items)
         total, fit = sum(f["totals"].values()), sum(f["fits"].values())
         lines += ["### Reply form", "", f"- opening fits the question: **{fit}/{total} = {pct(fit, total)}**", ""]
         lines += [f"  - {form}: {f['fits'][form]}/{n}" for form, n in sorted(f["totals"].items())] + [""]

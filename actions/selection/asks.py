@@ -72,6 +72,8 @@ class AskReader:
     requests: tuple[re.Pattern[str], ...] = ()
     english_words: frozenset[str] = frozenset()
     english_share: float = 1.0
+    question_words: frozenset[str] = frozenset()
+    abbreviations: tuple[str, ...] = ()
 
     @classmethod
     def load(cls, directory: Path) -> "AskReader":
@@ -91,12 +93,14 @@ class AskReader:
             requests = tuple(re.compile(p) for p in data.get("request_openers") or [])
             english = frozenset(str(w) for w in data.get("english_words") or [])
             english_share = float(data.get("english_share", 1.0))
+            question_words = frozenset(str(w) for w in data.get("question_words") or [])
+            abbreviations = tuple(str(a) for a in data.get("abbreviations") or [])
         except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError, AttributeError, re.error) as exc:
             raise KnowledgeError(f"{path}: invalid asks file: {exc!r}") from exc
         if YES_NO not in asks:
             raise KnowledgeError(f"{path}: the ask {YES_NO!r} must be defined")
         return cls(asks=asks, openers=openers, phrases=phrases, requests=requests, english_words=english,
-                   english_share=english_share)
+                   english_share=english_share, question_words=question_words, abbreviations=abbreviations)
 
     def read(self, text: str) -> QuestionForm:
         folded = fold_lower(text)
@@ -110,6 +114,8 @@ class AskReader:
         """A sentence of the message opens with a yes/no word, or it says "ja eller nej"."""
         if any(p.search(folded) for p in self.phrases):
             return True
+        for abbreviation in self.abbreviations:
+            folded = folded.replace(abbreviation, abbreviation.replace(".", ""))
         sentences = [s for s in _SENTENCE_END.split(folded) if s.strip()]
         questions = [s for s in sentences if s.rstrip().endswith("?")] or sentences[-1:]
         return any(self._opens_yes_no(c) for s in questions for c in _CLAUSE.split(s))
@@ -118,9 +124,13 @@ class AskReader:
         words = _WORD.findall(sentence)
         while words and words[0] in LEAD_WORDS:
             words = words[1:]
-        if any(r.search(" ".join(words)) for r in self.requests):
+        if not words or any(r.search(" ".join(words)) for r in self.requests):
             return False
-        return bool(words) and words[0] in self.openers
+        first = words[0]
+        if first in self.openers:
+            return True
+        verb_like = len(first) >= 4 and first[-1] in "rs" and first not in self.question_words
+        return verb_like and sentence.rstrip().endswith("?") and len(words) >= 3
 
     def is_english(self, text: str) -> bool:
         """Whether ``text`` is (mostly) written in English."""

@@ -63,7 +63,10 @@ class CaseFacts:
     def _stated(self, cue: re.Pattern[str], folded: str) -> bool:
         """``cue`` occurs somewhere in ``folded`` without a negation just before it."""
         for match in cue.finditer(folded):
-            before = folded[max(0, match.start() - NEGATION_REACH):match.start()]
+            cut = max(0, match.start() - NEGATION_REACH)
+            before = folded[cut:match.start()]
+            if cut > 0 and folded[cut - 1].isalnum():  # never half a word ("hej" is not "ej")
+                before = before.partition(" ")[2]
             if not any(n.search(before) for n in self.negations):
                 return True
         return False

@@ -46,6 +46,9 @@ PRIMARY_FIT = 0.6
 NLU_SHARE = 0.7
 # Share of the conversation's topic in a follow-up's topic probability.
 CONTEXT_SHARE = 0.7
+# A follow-up whose best entry similarity reaches this names a topic of its own ("och ett
+# samarbetsavtal då?"): NLU's confidence in it then takes weight from the conversation's topic.
+OWN_TOPIC_CONTENT = 0.3
 # A general entry competes with this share of the best topic's probability.
 GENERAL_SHARE = 0.9
 # Below this confidence the best entry is only offered as the nearest one.
@@ -91,7 +94,7 @@ class EntrySelector:
         from_context = self.followups.leans_on_context(text, form, content, context)
         if from_context and form.elliptic:  # "och med Vilnius?" asks what the last question asked
             form = QuestionForm(asks=(), yes_no=context.yes_no)
-        topics = self._topic_probabilities(text, nlu_topics, context if from_context else None)
+        topics = self._topic_probabilities(text, nlu_topics, context if from_context else None, content)
         counterpart = counterpart or (context.counterpart if from_context else None)
         ranked = self._ranked(form, topics, similarities, self.search.entry_probabilities(text), counterpart)
         best = ranked[0]
@@ -151,12 +154,17 @@ class EntrySelector:
         form = self.asks.read(text)
         return form.specific or (text.strip().endswith("?") and len(text.split()) > 1)
 
-    def _topic_probabilities(self, text: str, nlu: Mapping[str, float], context: Optional[Context]) -> dict[str, float]:
+    def _topic_probabilities(self, text: str, nlu: Mapping[str, float], context: Optional[Context],
+                             content: float) -> dict[str, float]:
+        """P(topic): NLU blended with the search's classifier; in a follow-up, shifted towards the
+        conversation's topic unless the message names a topic of its own (content and a sure NLU)."""
         own = self.search.topic_probabilities(text)
         topics = {t: NLU_SHARE * nlu.get(t, 0.0) + (1 - NLU_SHARE) * own.get(t, 0.0) for t in self.kb.by_topic}
         if context is not None and context.topic in topics:
-            topics = {t: (1 - CONTEXT_SHARE) * p for t, p in topics.items()}
-            topics[context.topic] += CONTEXT_SHARE  # type: ignore[index]
+            named = max(nlu.values(), default=0.0) if content >= OWN_TOPIC_CONTENT else 0.0
+            share = CONTEXT_SHARE * (1 - named)
+            topics = {t: (1 - share) * p for t, p in topics.items()}
+            topics[context.topic] += share  # type: ignore[index]
         return topics
 
     def _fit(self, entry: Entry, form: QuestionForm) -> float:
