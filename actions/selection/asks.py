@@ -118,19 +118,30 @@ class AskReader:
             folded = folded.replace(abbreviation, abbreviation.replace(".", ""))
         sentences = [s for s in _SENTENCE_END.split(folded) if s.strip()]
         questions = [s for s in sentences if s.rstrip().endswith("?")] or sentences[-1:]
-        return any(self._opens_yes_no(c) for s in questions for c in _CLAUSE.split(s))
+        return any(self._asks_yes_no(s) for s in questions)
 
-    def _opens_yes_no(self, sentence: str) -> bool:
-        words = _WORD.findall(sentence)
+    def _asks_yes_no(self, sentence: str) -> bool:
+        """A sentence opening with a question word is not yes/no; else its first clause may open with a
+        verb ("Lyfter strategin …?"), and any clause with a yes/no word ("Hej, inför mötet, får vi …?")."""
+        clauses = [self._words(c) for c in _CLAUSE.split(sentence)]
+        clauses = [c for c in clauses if c]
+        if not clauses or clauses[0][0] in self.question_words:
+            return False
+        if self._request(clauses[0]):
+            return False
+        first = clauses[0][0]
+        verb_like = len(first) >= 4 and first[-1] in "rs" and len(clauses[0]) >= 3 and sentence.rstrip().endswith("?")
+        return verb_like or any(c[0] in self.openers and not self._request(c) for c in clauses)
+
+    def _request(self, words: list[str]) -> bool:
+        return any(r.search(" ".join(words)) for r in self.requests)
+
+    @staticmethod
+    def _words(clause: str) -> list[str]:
+        words = _WORD.findall(clause)
         while words and words[0] in LEAD_WORDS:
             words = words[1:]
-        if not words or any(r.search(" ".join(words)) for r in self.requests):
-            return False
-        first = words[0]
-        if first in self.openers:
-            return True
-        verb_like = len(first) >= 4 and first[-1] in "rs" and first not in self.question_words
-        return verb_like and sentence.rstrip().endswith("?") and len(words) >= 3
+        return words
 
     def is_english(self, text: str) -> bool:
         """Whether ``text`` is (mostly) written in English."""
