@@ -49,6 +49,12 @@ CONTEXT_SHARE = 0.7
 # A follow-up whose best entry similarity reaches this names a topic of its own ("och ett
 # samarbetsavtal då?"): NLU's confidence in it then takes weight from the conversation's topic.
 OWN_TOPIC_CONTENT = 0.3
+# In a follow-up, the last reply's entries and the entries they relate to get these bonuses:
+# a follow-up usually asks more about what was just answered.
+LAST_ENTRY = 0.1
+RELATED = 0.05
+# An entry with a tailoring sentence for the message's counterpart is about that counterpart.
+NAMED_COUNTERPART = 0.1
 # A general entry competes with this share of the best topic's probability.
 GENERAL_SHARE = 0.9
 # Below this confidence the best entry is only offered as the nearest one.
@@ -96,15 +102,16 @@ class EntrySelector:
             form = QuestionForm(asks=(), yes_no=context.yes_no)
         topics = self._topic_probabilities(text, nlu_topics, context if from_context else None, content)
         counterpart = counterpart or (context.counterpart if from_context else None)
-        ranked = self._ranked(form, topics, similarities, self.search.entry_probabilities(text), counterpart)
+        ranked = self._ranked(form, topics, similarities, self.search.entry_probabilities(text), counterpart,
+                              context if from_context else None)
         best = ranked[0]
         repeat = from_context and counterpart == context.counterpart and best.entry.id in context.reply_entries
         if repeat:
             best = self._instead_of_repeating(ranked, form, context) or best
             repeat = best.entry.id in context.reply_entries
         unanswered = form.strict[0] if form.strict and best.fit < 1.0 else None
-        if repeat and best.fit < 1.0:  # the last answer again would add nothing: say so instead
-            unanswered = unanswered or (form.asks[0] if form.asks else None) or YES_NO
+        if repeat and form.strict and best.fit < 1.0:  # the last answer again would add nothing: say so
+            unanswered = unanswered or form.strict[0]
         nearest = unanswered is not None or best.confidence < MIN_CONFIDENCE
         entries = [best.entry] if nearest else self._entries_for_each_question(text, best, topics, counterpart)
         return Selection(
@@ -178,16 +185,26 @@ class EntrySelector:
             return PRIMARY_FIT
         return GENERIC_FIT if set(GENERIC_ASKS) & set(entry.asks) else 0.0
 
+    def _conversation_entries(self, context: Optional[Context]) -> tuple[set[str], set[str]]:
+        """The last reply's entries, and the entries they name as related or as follow-ups."""
+        if context is None:
+            return set(), set()
+        last = set(context.reply_entries)
+        near = {i for e in last if e in self.kb.entries
+                for i in (*self.kb.entries[e].related, *self.kb.entries[e].followups)} - last
+        return last, near
+
     def _candidates(self, counterpart: Optional[str]) -> list[Entry]:
         return [e for e in self.kb.entries.values() if not e.only_for or counterpart in e.only_for]
 
     def _ranked(
         self, form: QuestionForm, topics: Mapping[str, float], similarities: Mapping[str, float],
-        entry_probs: Mapping[str, float], counterpart: Optional[str],
+        entry_probs: Mapping[str, float], counterpart: Optional[str], context: Optional[Context] = None,
     ) -> list["Scored"]:
-        """Every candidate entry scored for the question, best first."""
+        """Every candidate entry scored for the question, best first (``context``: of a follow-up)."""
         top_topic = max(topics.values(), default=0.0)
         general = {self.asks.general_entry(a) for a in form.asks} - {None}
+        last, near = self._conversation_entries(context)
         scored: list[Scored] = []
         for entry in self._candidates(counterpart):
             topic_p = topics.get(entry.topic, 0.0)
@@ -197,6 +214,9 @@ class EntrySelector:
             sim = similarities.get(entry.id, 0.0)
             prob = entry_probs.get(entry.id, 0.0)
             score = TOPIC * topic_p + SIMILARITY * sim + ENTRY * prob + ASK * fit
+            score += LAST_ENTRY if entry.id in last else RELATED if entry.id in near else 0.0
+            if counterpart and any(t.counterpart == counterpart for t in entry.tailoring):
+                score += NAMED_COUNTERPART  # the knowledge has a sentence about just this counterpart
             # The topic's probability, or (when NLU and the classifier were unsure) the mean of it and the
             # entry's own evidence; halved when the entry does not answer a strict ask of the question.
             evidence = max(topic_p, (topic_p + max(sim, prob)) / 2)
