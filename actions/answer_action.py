@@ -70,8 +70,8 @@ def send(dispatcher: CollectingDispatcher, reply: Reply) -> None:
     dispatcher.utter_message(text=reply.text, buttons=list(reply.buttons) or None)
 
 
-def answer_selection(runtime: Runtime, dispatcher: CollectingDispatcher, turn: Turn, selection: Selection,
-                     context: Context) -> Optional[Counterpart]:
+def answer_selection(runtime: Runtime, dispatcher: CollectingDispatcher, turn: Turn,
+                     selection: Selection) -> Optional[Counterpart]:
     """Send the reply for ``selection``; return the counterpart it was about."""
     counterpart = runtime.gazetteer.resolve(selection.counterpart) if selection.counterpart else None
     asks = runtime.selector.asks
@@ -79,7 +79,6 @@ def answer_selection(runtime: Runtime, dispatcher: CollectingDispatcher, turn: T
         runtime.knowledge, selection, counterpart, runtime.presentation, turn.text, runtime.facts,
         asks.label(selection.unanswered_ask) if selection.unanswered_ask else None, asks.is_english(turn.text),
         followup_payload,
-        new_counterpart=selection.from_context and counterpart is not None and counterpart.name != context.counterpart,
     )
     send(dispatcher, reply)
     return counterpart
@@ -167,7 +166,7 @@ class ActionAnswer(Action):
             dispatcher.utter_message(response=OUT_OF_SCOPE_RESPONSE)
             return OUT_OF_SCOPE, None, [], None
         selection = plan.selection
-        counterpart = answer_selection(runtime, dispatcher, turn, selection, context)
+        counterpart = answer_selection(runtime, dispatcher, turn, selection)
         return selection.topic, counterpart, list(selection.entries), selection
 
     @staticmethod

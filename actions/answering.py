@@ -131,8 +131,8 @@ def followup_buttons(kb: KnowledgeBase, entries: Sequence[Entry],
 
 def compose_reply(
     kb: KnowledgeBase, selection: Selection, counterpart: Optional[Counterpart], presentation: Presentation,
-    question: str, facts: Optional[CaseFacts], ask_label: Optional[str], english: bool, followup_payload: Callable[[str], str],
-    new_counterpart: bool = False,
+    question: str, facts: Optional[CaseFacts], ask_label: Optional[str], english: bool,
+    followup_payload: Callable[[str], str],
 ) -> Reply:
     """The whole reply to an answered question: honest first when the knowledge falls short."""
     paragraphs: list[str] = []
@@ -149,7 +149,7 @@ def compose_reply(
             return Reply("\n\n".join(paragraphs))
         paragraphs.append(presentation.nearest)
     yes_no = selection.form.yes_no and not selection.nearest
-    paragraphs += [compose_entry(e, counterpart, presentation, yes_no, question, facts, new_counterpart,
+    paragraphs += [compose_entry(e, counterpart, presentation, yes_no, question, facts, selection.new_counterpart,
                                  brief=selection.repeat) for e in entries]
     if selection.nearest:
         paragraphs.append(presentation.where_to_turn)

@@ -78,7 +78,7 @@ class ActionClarify(Action):
         confidence, from_context = None, False
         if plan.kind == "answer" and plan.selection is not None:
             selection = plan.selection
-            counterpart = answer_selection(runtime, dispatcher, turn, selection, context)
+            counterpart = answer_selection(runtime, dispatcher, turn, selection)
             outcome = NEAREST if selection.nearest else "answered"
             topic, entries = selection.topic, selection.entries
             principle_ids, confidence, from_context = list(entries), selection.confidence, selection.from_context

@@ -82,6 +82,8 @@ class Selection:
     ranked: tuple[str, ...] = field(default_factory=tuple)  # best entries first (evaluation's top-3)
     # A follow-up answered by the entry of the last reply (which answers the new ask): sent briefly.
     repeat: bool = False
+    # A follow-up that names another counterpart than the conversation's ("och med Vilnius?").
+    new_counterpart: bool = False
 
 
 @dataclass
@@ -101,6 +103,7 @@ class EntrySelector:
         if from_context and form.elliptic:  # "och med Vilnius?" asks what the last question asked
             form = QuestionForm(asks=(), yes_no=context.yes_no)
         topics = self._topic_probabilities(text, nlu_topics, context if from_context else None, content)
+        new_counterpart = from_context and counterpart is not None and counterpart != context.counterpart
         counterpart = counterpart or (context.counterpart if from_context else None)
         ranked = self._ranked(form, topics, similarities, self.search.entry_probabilities(text), counterpart,
                               context if from_context else None)
@@ -119,6 +122,7 @@ class EntrySelector:
             form=form, nearest=nearest, from_context=from_context,
             unanswered_ask=unanswered or (form.strict[0] if nearest and form.strict else None),
             counterpart=counterpart, ranked=tuple(r.entry.id for r in ranked[:3]), repeat=repeat and not nearest,
+            new_counterpart=new_counterpart,
         )
 
     @staticmethod
