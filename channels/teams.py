@@ -10,7 +10,12 @@ use. :class:`TeamsInput` keeps Rasa's channel contract and fixes all three:
 * every activity's token is checked for signature, audience, issuer, lifetime,
   ``serviceUrl`` and channel endorsement; failures get 401 and never reach
   the bot; malformed activities get 400;
-* reply tokens come from the tenant's endpoint (:mod:`channels.teams_tokens`).
+* reply tokens come from the tenant's endpoint (:mod:`channels.teams_tokens`),
+  and replies go out over one kept HTTP session (:class:`ReplySender`).
+
+What officials see, and what their clicks send, is :mod:`channels.teams_format`:
+every response an Adaptive Card, every card click the message a typed choice
+or the widget's thumbs would send.
 
 All Microsoft URLs are settings, so tests point them at local fakes.
 ``LOTSEN_TEAMS_AUTH_DISABLED=true`` switches authentication off for
@@ -20,12 +25,13 @@ accepted. See docs/teams.md.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from http import HTTPStatus
 from ipaddress import ip_address
-from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Text, Union
 from urllib.parse import quote, urlsplit
 
 import aiohttp
@@ -36,6 +42,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels.teams_activity import Activity, ActivityError, parse_activity
+from channels.teams_format import RECORD_ID, Reply, is_answer, message_content, text_of_submit
 from channels.teams_auth import (
     BOTFRAMEWORK_ISSUER,
     BOTFRAMEWORK_OPENID_METADATA_URL,
@@ -135,37 +142,56 @@ def settings_from_credentials(
     )
 
 
-def card_action(button: Mapping[str, Any]) -> Dict[str, Any]:
-    """A Teams card action for one Rasa button.
+class ReplySender:
+    """Posts replies to the Bot Connector over one HTTP session.
 
-    Payload buttons become ``messageBack``: Teams shows the title in the chat
-    and sends the payload (e.g. ``/choose_topic{...}``) to the bot as the text.
-    Link buttons become ``openUrl``.
+    The session is opened on first use and kept (connections are reused, as
+    Rasa's own clients do), one per event loop: Sanic serves on one loop, but
+    tests start servers on several. Every reply has the same total timeout.
     """
-    title = str(button.get("title") or button.get("payload") or "")
-    url = button.get("url")
-    if url:
-        return {"type": "openUrl", "title": title, "value": str(url)}
-    payload = str(button.get("payload") or title)
-    return {
-        "type": "messageBack",
-        "title": title,
-        "text": payload,
-        "displayText": title,
-        "value": {"payload": payload},
-    }
+
+    def __init__(self, timeout_seconds: float = SEND_TIMEOUT_SECONDS) -> None:
+        self.timeout = aiohttp.ClientTimeout(total=timeout_seconds)
+        self._session: Optional[aiohttp.ClientSession] = None
+        self._loop: Optional[asyncio.AbstractEventLoop] = None
+
+    def session(self) -> aiohttp.ClientSession:
+        loop = asyncio.get_running_loop()
+        if self._session is None or self._session.closed or self._loop is not loop:
+            self._session = aiohttp.ClientSession(timeout=self.timeout)
+            self._loop = loop
+        return self._session
+
+    async def post(self, url: str, activity: Dict[str, Any], headers: Dict[str, Any]) -> None:
+        try:
+            async with self.session().post(url, json=activity, headers=headers) as resp:
+                if resp.status >= 300:
+                    body = await resp.text()
+                    logger.error("Bot Connector refused a reply (%s): %s", resp.status, body)
+        except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+            logger.error("Could not send a reply to the Bot Connector: %r", exc)
+
+    async def close(self) -> None:
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
+        self._session = None
 
 
-def hero_card(text: str, buttons: List[Dict[str, Any]]) -> Dict[str, Any]:
-    """A hero card attachment with the answer text and one action per button."""
-    return {
-        "contentType": "application/vnd.microsoft.card.hero",
-        "content": {"text": text, "buttons": [card_action(b) for b in buttons]},
-    }
+@dataclass(frozen=True)
+class _Queued:
+    recipient_id: str
+    reply: Reply
 
 
 class TeamsOutput(BotFramework):
-    """Sends Rasa's responses to a Teams conversation through the Bot Connector."""
+    """Sends Rasa's responses to a Teams conversation through the Bot Connector.
+
+    The responses of one turn are collected and sent by :meth:`flush` when the
+    turn is handled: the record id that follows an answer (``{"lotsen":
+    {"record_id": ...}}``, as the widget gets it) must reach that answer's
+    card, so its thumbs name the record. Each response is one Teams message,
+    an Adaptive Card made by :mod:`channels.teams_format`.
+    """
 
     @classmethod
     def name(cls) -> Text:
@@ -179,9 +205,12 @@ class TeamsOutput(BotFramework):
         bot: Dict[Text, Any],
         service_url: Text,
         tokens: Optional[ConnectorTokenProvider],
+        sender: Optional[ReplySender] = None,
     ) -> None:
         super().__init__(app_id, app_password, conversation, bot, service_url)
         self.tokens = tokens
+        self.sender = sender or ReplySender()
+        self._pending: List[Union[_Queued, Dict[str, Any]]] = []
 
     async def _get_headers(self) -> Optional[Dict[Text, Any]]:
         headers = {"Content-Type": "application/json"}
@@ -199,25 +228,13 @@ class TeamsOutput(BotFramework):
         return f"{self.global_uri}conversations/{conversation_id}/activities"
 
     async def send(self, message_data: Dict[Text, Any]) -> None:
-        headers = await self._get_headers()
-        if headers is None:
-            return
-        timeout = aiohttp.ClientTimeout(total=SEND_TIMEOUT_SECONDS)
-        try:
-            async with aiohttp.ClientSession(timeout=timeout) as session:
-                async with session.post(
-                    self.activities_url(), json=message_data, headers=headers
-                ) as resp:
-                    if resp.status >= 300:
-                        body = await resp.text()
-                        logger.error("Bot Connector refused a reply (%s): %s", resp.status, body)
-        except (aiohttp.ClientError, OSError) as exc:
-            logger.error("Could not send a reply to the Bot Connector: %s", exc)
+        """Queue a ready activity (Rasa's image and custom messages come this way)."""
+        self._pending.append(message_data)
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
-        # One activity per response (Rasa splits on blank lines): an answer
-        # and its source line stay together in one Teams message.
-        await self.send(self.prepare_message(recipient_id, {"text": text.strip()}))
+        # One message per response (Rasa's connector splits on blank lines):
+        # an answer, its sections and its source stay together.
+        self._pending.append(_Queued(recipient_id, Reply(text.strip())))
 
     async def send_text_with_buttons(
         self,
@@ -226,8 +243,61 @@ class TeamsOutput(BotFramework):
         buttons: List[Dict[Text, Any]],
         **kwargs: Any,
     ) -> None:
-        message = {"attachments": [hero_card(text, buttons)]}
-        await self.send(self.prepare_message(recipient_id, message))
+        self._pending.append(_Queued(recipient_id, Reply((text or "").strip(), tuple(buttons))))
+
+    async def send_custom_json(
+        self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any
+    ) -> None:
+        record_id = announced_record_id(json_message)
+        if record_id is None:
+            await super().send_custom_json(recipient_id, json_message, **kwargs)
+            return
+        # As in the widget: the record belongs to the last bot message before it.
+        for index in range(len(self._pending) - 1, -1, -1):
+            item = self._pending[index]
+            if isinstance(item, _Queued):
+                if item.reply.record_id is None:
+                    reply = replace(item.reply, record_id=record_id, feedback=True)
+                    self._pending[index] = _Queued(item.recipient_id, reply)
+                return
+
+    async def flush(self) -> None:
+        """Send this turn's responses, in order, one Teams message each.
+
+        Answers get thumbs: those a record id was announced for, or, when the
+        actions announce none to this channel, those that cite a source (the
+        feedback then goes to the conversation's last answer).
+        """
+        pending, self._pending = self._pending, []
+        announced = any(isinstance(i, _Queued) and i.reply.record_id for i in pending)
+        for item in pending:
+            if isinstance(item, _Queued):
+                reply = item.reply
+                if not reply.text and not reply.buttons:
+                    continue
+                if not announced and is_answer(reply.text):
+                    reply = replace(reply, feedback=True)
+                await self._post(self.prepare_message(item.recipient_id, message_content(reply)))
+            else:
+                await self._post(item)
+
+    def prepare_message(self, recipient_id: Text, message_data: Dict[Text, Any]) -> Dict[Text, Any]:
+        message = super().prepare_message(recipient_id, message_data)
+        if not message.get("text"):
+            message.pop("text", None)  # a card alone; an empty text would show as an empty bubble
+        return message
+
+    async def _post(self, activity: Dict[str, Any]) -> None:
+        headers = await self._get_headers()
+        if headers is not None:
+            await self.sender.post(self.activities_url(), activity, headers)
+
+
+def announced_record_id(json_message: Mapping[str, Any]) -> Optional[str]:
+    """The record id in the actions' ``{"lotsen": {"record_id": ...}}``, if that is what it is."""
+    lotsen = json_message.get("lotsen") if isinstance(json_message, Mapping) else None
+    record_id = lotsen.get("record_id") if isinstance(lotsen, Mapping) else None
+    return record_id if isinstance(record_id, str) and RECORD_ID.match(record_id) else None
 
 
 def activity_metadata(activity: Activity) -> Dict[str, Any]:
@@ -286,6 +356,7 @@ class TeamsInput(BotFrameworkInput):
             token_url=settings.token_url,
             scope=settings.token_scope,
         )
+        self.sender = ReplySender()
         self._announce_mode()
 
     def _announce_mode(self) -> None:
@@ -325,13 +396,18 @@ class TeamsInput(BotFrameworkInput):
             dict(activity.recipient),
             activity.service_url,
             tokens=None if self.settings.auth_disabled else self.tokens,
+            sender=self.sender,
         )
 
-    def user_message(self, activity: Activity) -> UserMessage:
-        """The Rasa message for a Teams message activity."""
+    def user_message(self, activity: Activity, output: Optional[TeamsOutput] = None) -> UserMessage:
+        """The Rasa message for a Teams message activity.
+
+        A click on a Lotsen card becomes the text a typed choice (or the
+        widget's thumbs) would send: :func:`channels.teams_format.text_of_submit`.
+        """
         return UserMessage(
-            text=activity.text,
-            output_channel=self._output_channel(activity),
+            text=text_of_submit(activity.raw.get("value"), activity.text),
+            output_channel=output or self._output_channel(activity),
             sender_id=activity.sender_id,
             input_channel=self.name(),
             message_id=activity.id,
@@ -369,10 +445,13 @@ class TeamsInput(BotFrameworkInput):
         if activity.type != "message":
             logger.debug("Ignoring Teams activity of type %r.", activity.type)
             return
+        output = self._output_channel(activity)
         try:
-            await on_new_message(self.user_message(activity))
+            await on_new_message(self.user_message(activity, output))
         except Exception:  # noqa: BLE001 - as Rasa's channel: never make Teams retry
             logger.exception("Lotsen failed to handle a Teams message.")
+        finally:
+            await output.flush()
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         """Routes: ``GET /`` (health) and ``POST /webhook`` (activities)."""
@@ -385,5 +464,9 @@ class TeamsInput(BotFrameworkInput):
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
             return await self.receive(request, on_new_message)
+
+        @webhook.listener("after_server_stop")
+        async def close_reply_session(*args: Any) -> None:
+            await self.sender.close()
 
         return webhook

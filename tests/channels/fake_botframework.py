@@ -70,10 +70,25 @@ class Reply:
     authorization: Optional[str]
     activity: dict[str, Any]
     token_tenant: Optional[str]
+    client_port: Optional[int] = None  # the bot's side of the connection it came over
+
+    @property
+    def card(self) -> Optional[dict[str, Any]]:
+        """The Adaptive Card the reply carries, if any."""
+        for attachment in self.activity.get("attachments") or []:
+            if attachment.get("contentType") == "application/vnd.microsoft.card.adaptive":
+                return attachment.get("content")
+        return None
 
     @property
     def text(self) -> Optional[str]:
-        return self.activity.get("text")
+        """The reply's text; for a card, its plain ``fallbackText`` (what a
+        notification or a client without cards shows)."""
+        text = self.activity.get("text")
+        if text:
+            return text
+        card = self.card
+        return card.get("fallbackText") if card else text
 
 
 @dataclass
@@ -331,6 +346,8 @@ class FakeBotFramework:
                 authorization=authorization,
                 activity=activity,
                 token_tenant=self._record.issued_tokens.get(token),
+                client_port=(request.transport.get_extra_info("peername") or (None, None))[1]
+                if request.transport else None,
             ))
         return web.json_response({"id": uuid.uuid4().hex})
 

@@ -26,6 +26,7 @@ from channels.teams import (
     TeamsSettings,
     settings_from_credentials,
 )
+from tests.channels.card_view import message_back, read_card, submitted_value
 from tests.channels.fake_botframework import (
     FakeBotFramework,
     generate_rsa_key,
@@ -39,19 +40,33 @@ BUTTONS = [
 ]
 
 
+ANSWER = "Nej. Staden tecknar inga nya vänortsavtal.\n• Befintliga avtal löper ut.\nKälla: Stockholms stad"
+OFFER = {"text": "Vill du att vi går igenom ert fall?",
+         "buttons": [{"title": "Ja", "payload": "/affirm"}, {"title": "Nej", "payload": "/deny"}]}
+
+
 class StubBot:
-    """Stands in for Rasa's agent: records messages, answers through the channel."""
+    """Stands in for Rasa's agent: records messages, answers through the channel
+    as Lotsen's actions do (an answer, its record id, an offer)."""
 
     def __init__(self) -> None:
         self.messages: list[UserMessage] = []
 
     async def __call__(self, message: UserMessage) -> None:
         self.messages.append(message)
+        out, sender = message.output_channel, message.sender_id
         if message.text == "knappar":
-            reply: dict[str, Any] = {"text": "Vad vill du veta mer om?", "buttons": BUTTONS}
+            await out.send_response(sender, {"text": "Vad vill du veta mer om?", "buttons": BUTTONS})
+        elif message.text == "svar med post":
+            await out.send_response(sender, {"text": ANSWER})
+            await out.send_response(sender, {"custom": {"lotsen": {"record_id": "rec-42"}}})
+            await out.send_response(sender, dict(OFFER))
+        elif message.text == "svar":
+            await out.send_response(sender, {"text": ANSWER})
+            await out.send_response(sender, dict(OFFER))
         else:
             reply = {"text": f"Du frågade: {message.text}\n\nKälla: Stockholms stad"}
-        await message.output_channel.send_response(message.sender_id, reply)
+            await out.send_response(sender, reply)
 
 
 class Harness:
@@ -151,25 +166,72 @@ async def test_reply_token_and_keys_are_cached(harness: Harness) -> None:
 
 
 @pytest.mark.asyncio
-async def test_buttons_become_a_teams_hero_card(harness: Harness) -> None:
+async def test_buttons_become_adaptive_card_actions(harness: Harness) -> None:
     status, _ = await harness.post_signed(harness.fake.activity("knappar"))
 
     assert status == 200
     [reply] = harness.fake.replies
-    [card] = reply.activity["attachments"]
-    assert card["contentType"] == "application/vnd.microsoft.card.hero"
-    assert card["content"]["text"] == "Vad vill du veta mer om?"
-    payload_button, link_button = card["content"]["buttons"]
-    assert payload_button == {
-        "type": "messageBack",
-        "title": "Vänortsavtal",
-        "text": BUTTONS[0]["payload"],
-        "displayText": "Vänortsavtal",
-        "value": {"payload": BUTTONS[0]["payload"]},
-    }
-    assert link_button == {
-        "type": "openUrl", "title": "Läs riktlinjerna", "value": BUTTONS[1]["url"]
-    }
+    assert "text" not in reply.activity, "a card alone, no empty bubble above it"
+    view = read_card(reply.card)
+    assert view.lines == ["text: Vad vill du veta mer om?"]
+    topic, link = view.actions
+    assert (topic.kind, topic.title) == ("submit", "Vänortsavtal")
+    assert message_back(topic) == (BUTTONS[0]["payload"], {"lotsen_payload": BUTTONS[0]["payload"]})
+    assert (link.kind, link.url) == ("url", BUTTONS[1]["url"])
+
+
+@pytest.mark.asyncio
+async def test_a_turn_is_sent_in_order_and_the_record_reaches_the_answers_thumbs(harness: Harness) -> None:
+    status, _ = await harness.post_signed(harness.fake.activity("svar med post"))
+
+    assert status == 200
+    answer, offer = [read_card(r.card) for r in harness.fake.replies]
+    assert answer.lines[:3] == ["text: Nej. Staden tecknar inga nya vänortsavtal.",
+                                "item: Befintliga avtal löper ut.", "muted: Källa: Stockholms stad"]
+    up = answer.button("👍 Ja")
+    assert submitted_value(up) == {"lotsen_feedback": "up", "lotsen_record_id": "rec-42"}
+    assert [a.title for a in offer.actions] == ["Ja", "Nej"], "the offer has no thumbs"
+
+
+@pytest.mark.asyncio
+async def test_without_an_announced_record_answers_with_a_source_get_thumbs(harness: Harness) -> None:
+    await harness.post_signed(harness.fake.activity("svar"))
+    answer, offer = [read_card(r.card) for r in harness.fake.replies]
+    assert submitted_value(answer.button("👍 Ja")) == {"lotsen_feedback": "up"}
+    assert "muted: Hjälpte svaret?" not in offer.lines
+
+
+@pytest.mark.asyncio
+async def test_clicks_reach_the_bot_as_the_typed_choice(harness: Harness) -> None:
+    """messageBack (real Teams), plain Action.Submit (value only) and thumbs with a comment."""
+    fake = harness.fake
+    await harness.post_signed(fake.activity("svar med post"))
+    answer, offer = [read_card(r.card) for r in fake.replies]
+
+    text, value = message_back(offer.button("Ja"))
+    clicked = fake.activity(text)
+    clicked["value"] = value
+    plain = fake.activity(None)
+    plain["value"] = submitted_value(offer.button("Nej"))
+    down = answer.button("👎 Nej").card
+    comment = fake.activity(None)
+    comment["value"] = submitted_value(down.actions[0], {down.inputs[0]["id"]: "Fel år"})
+    for activity in (clicked, plain, comment):
+        assert (await harness.post_signed(activity))[0] == 200
+
+    assert [m.text for m in harness.bot.messages[1:]] == [
+        "/affirm", "/deny",
+        '/feedback{"feedback_value":"down","record_id":"rec-42","feedback_comment":"Fel år"}',
+    ]
+
+
+@pytest.mark.asyncio
+async def test_replies_share_one_connection(harness: Harness) -> None:
+    for text in ("svar", "Hej", "knappar"):
+        assert (await harness.post_signed(harness.fake.activity(text)))[0] == 200
+    replies = harness.fake.replies
+    assert len(replies) == 4
+    assert len({r.client_port for r in replies}) == 1, "one kept HTTP session for every reply"
 
 
 @pytest.mark.asyncio
