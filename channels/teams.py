@@ -42,7 +42,15 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels.teams_activity import Activity, ActivityError, parse_activity
-from channels.teams_format import RECORD_ID, Reply, is_answer, message_content, text_of_submit
+from channels.teams_format import (
+    RECORD_ID,
+    Incoming,
+    Reply,
+    is_answer,
+    message_content,
+    read_incoming,
+    wording,
+)
 from channels.teams_auth import (
     BOTFRAMEWORK_ISSUER,
     BOTFRAMEWORK_OPENID_METADATA_URL,
@@ -72,6 +80,7 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
+LatestMessageLookup = Callable[[str], Awaitable[Optional[str]]]
 
 
 def parse_flag(name: str, raw: Optional[str]) -> bool:
@@ -206,10 +215,12 @@ class TeamsOutput(BotFramework):
         service_url: Text,
         tokens: Optional[ConnectorTokenProvider],
         sender: Optional[ReplySender] = None,
+        reply_to: Optional[str] = None,
     ) -> None:
         super().__init__(app_id, app_password, conversation, bot, service_url)
         self.tokens = tokens
         self.sender = sender or ReplySender()
+        self.reply_to = reply_to  # the official's message this turn answers: stamped on its buttons
         self._pending: List[Union[_Queued, Dict[str, Any]]] = []
 
     async def _get_headers(self) -> Optional[Dict[Text, Any]]:
@@ -243,7 +254,8 @@ class TeamsOutput(BotFramework):
         buttons: List[Dict[Text, Any]],
         **kwargs: Any,
     ) -> None:
-        self._pending.append(_Queued(recipient_id, Reply((text or "").strip(), tuple(buttons))))
+        reply = Reply((text or "").strip(), tuple(buttons), stamp=self.reply_to)
+        self._pending.append(_Queued(recipient_id, reply))
 
     async def send_custom_json(
         self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any
@@ -357,6 +369,8 @@ class TeamsInput(BotFrameworkInput):
             scope=settings.token_scope,
         )
         self.sender = ReplySender()
+        # Tests give their own; under ``rasa run`` it is Rasa's tracker store.
+        self.latest_message_id: Optional[LatestMessageLookup] = None
         self._announce_mode()
 
     def _announce_mode(self) -> None:
@@ -397,16 +411,17 @@ class TeamsInput(BotFrameworkInput):
             activity.service_url,
             tokens=None if self.settings.auth_disabled else self.tokens,
             sender=self.sender,
+            reply_to=activity.id,
         )
 
     def user_message(self, activity: Activity, output: Optional[TeamsOutput] = None) -> UserMessage:
         """The Rasa message for a Teams message activity.
 
         A click on a Lotsen card becomes the text a typed choice (or the
-        widget's thumbs) would send: :func:`channels.teams_format.text_of_submit`.
+        widget's thumbs) would send: :func:`channels.teams_format.read_incoming`.
         """
         return UserMessage(
-            text=text_of_submit(activity.raw.get("value"), activity.text),
+            text=read_incoming(activity.raw.get("value"), activity.text).text,
             output_channel=output or self._output_channel(activity),
             sender_id=activity.sender_id,
             input_channel=self.name(),
@@ -438,14 +453,56 @@ class TeamsInput(BotFrameworkInput):
             return _text_response("Signing keys unavailable.", HTTPStatus.SERVICE_UNAVAILABLE)
         except ActivityError as exc:
             return _text_response(f"Invalid activity: {exc}", HTTPStatus.BAD_REQUEST)
-        await self._dispatch(activity, on_new_message)
+        await self._dispatch(activity, on_new_message, self._latest_message_lookup(request))
         return response.text("success")
 
-    async def _dispatch(self, activity: Activity, on_new_message: OnNewMessage) -> None:
+    def _latest_message_lookup(self, request: Request) -> Optional[LatestMessageLookup]:
+        """How to find a conversation's latest message id: Rasa's tracker store, under ``rasa run``."""
+        if self.latest_message_id is not None:
+            return self.latest_message_id
+        agent = getattr(request.app.ctx, "agent", None)
+        store = getattr(agent, "tracker_store", None)
+        if store is None:
+            return None
+
+        async def lookup(sender_id: str) -> Optional[str]:
+            tracker = await store.retrieve(sender_id)
+            latest = tracker.latest_message if tracker is not None else None
+            return getattr(latest, "message_id", None)
+
+        return lookup
+
+    async def _is_current(
+        self, incoming: Incoming, sender_id: str, lookup: Optional[LatestMessageLookup]
+    ) -> bool:
+        """Whether a choice click is on the latest card: nothing was said since the
+        message that card answered. Without a tracker to ask, every click counts."""
+        if not incoming.choice or lookup is None:
+            return True
+        if incoming.stamp is None:
+            return False
+        try:
+            return await lookup(sender_id) == incoming.stamp
+        except Exception:  # noqa: BLE001 - a tracker store hiccup must not drop a click
+            logger.exception("Could not read the conversation to check a card click.")
+            return True
+
+    async def _dispatch(
+        self, activity: Activity, on_new_message: OnNewMessage,
+        lookup: Optional[LatestMessageLookup] = None,
+    ) -> None:
         if activity.type != "message":
             logger.debug("Ignoring Teams activity of type %r.", activity.type)
             return
         output = self._output_channel(activity)
+        incoming = read_incoming(activity.raw.get("value"), activity.text)
+        if not await self._is_current(incoming, activity.sender_id, lookup):
+            # A button of an earlier message: the dialogue (an assessment in
+            # progress) never sees it; the official is told why nothing happened.
+            logger.info("Ignored a click on an earlier Teams card.")
+            await output.send_text_message(activity.sender_id, wording().stale_choice)
+            await output.flush()
+            return
         try:
             await on_new_message(self.user_message(activity, output))
         except Exception:  # noqa: BLE001 - as Rasa's channel: never make Teams retry

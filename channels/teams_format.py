@@ -59,6 +59,7 @@ TEXT_FILE = Path(__file__).with_name("teams_text.yml")
 
 # Keys of the data a Lotsen card sends back on a click.
 PAYLOAD_KEY = "lotsen_payload"
+STAMP_KEY = "lotsen_reply_to"  # the id of the official's message the card answered
 FEEDBACK_KEY = "lotsen_feedback"
 RECORD_KEY = "lotsen_record_id"
 COMMENT_KEY = "lotsen_comment"
@@ -90,6 +91,7 @@ class Wording:
     comment_label: str
     comment_placeholder: str
     comment_send: str
+    stale_choice: str
 
     @classmethod
     def load(cls, path: Path = TEXT_FILE) -> "Wording":
@@ -105,6 +107,7 @@ class Wording:
                 comment_label=str(feedback["comment_label"]),
                 comment_placeholder=str(feedback["comment_placeholder"]),
                 comment_send=str(feedback["send"]),
+                stale_choice=str(data["stale_choice"]),
             )
         except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
             raise FormatError(f"{path}: invalid Teams wording file: {exc!r}") from exc
@@ -131,6 +134,16 @@ class Reply:
     buttons: tuple[Mapping[str, Any], ...] = ()
     feedback: bool = False
     record_id: Optional[str] = None
+    stamp: Optional[str] = None  # id of the message this reply answers; its choices are valid until the next
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """What an incoming activity says, read from its text or a card's ``value``."""
+
+    text: str
+    choice: bool = False  # a click on a choice button: only valid on the latest card
+    stamp: Optional[str] = None  # the message that card answered (None: a card without one)
 
 
 # -- reading the composed text ------------------------------------------------
@@ -212,30 +225,27 @@ def _block(block: Block, words: Wording) -> dict[str, Any]:
     return _rich(line, spacing="Small")
 
 
-def choice_action(button: Mapping[str, Any]) -> dict[str, Any]:
-    """The card action for one Rasa button: the payload goes back as a typed choice would."""
+def choice_action(button: Mapping[str, Any], stamp: Optional[str] = None) -> dict[str, Any]:
+    """The card action for one Rasa button: the payload goes back as a typed choice would,
+    with the id of the message the card answered (``stamp``) to tell a current card from an old one."""
     title = str(button.get("title") or button.get("payload") or "")
     url = button.get("url")
     if url:
         return {"type": "Action.OpenUrl", "title": title, "url": str(url)}
     payload = str(button.get("payload") or title)
+    value = {PAYLOAD_KEY: payload, **({STAMP_KEY: stamp} if stamp else {})}
     return {
         "type": "Action.Submit",
         "title": title,
         "data": {
-            PAYLOAD_KEY: payload,
-            "msteams": {
-                "type": "messageBack",
-                "displayText": title,
-                "text": payload,
-                "value": {PAYLOAD_KEY: payload},
-            },
+            **value,
+            "msteams": {"type": "messageBack", "displayText": title, "text": payload, "value": value},
         },
     }
 
 
-def _choices(buttons: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    actions = [choice_action(b) for b in buttons]
+def _choices(buttons: Sequence[Mapping[str, Any]], stamp: Optional[str]) -> list[dict[str, Any]]:
+    actions = [choice_action(b, stamp) for b in buttons]
     if len(actions) <= MAX_SHARED_ROW and all(len(a["title"]) <= MAX_ROW_TITLE for a in actions):
         return [{"type": "ActionSet", "actions": actions}]
     # One button per row: Teams cuts long titles in a shared row and hides
@@ -296,7 +306,7 @@ def adaptive_card(reply: Reply, words: Optional[Wording] = None) -> dict[str, An
             container.update(spacing="Large", separator=True)
         body.append(container)
     if reply.buttons:
-        body += _choices(reply.buttons)
+        body += _choices(reply.buttons, reply.stamp)
     if reply.feedback:
         body.append(_feedback(reply.record_id, words))
     return {
@@ -332,31 +342,39 @@ def feedback_message(value: str, record_id: Optional[str], comment: Optional[str
     return "/feedback" + json.dumps(entities, ensure_ascii=False, separators=(",", ":"))
 
 
-def text_of_submit(value: Any, typed: str) -> str:
+def read_incoming(value: Any, typed: str) -> Incoming:
     """The Rasa message for an incoming activity: what a Lotsen card's click
     means (its ``value``), else what the official typed.
 
     A choice button gives its payload, exactly the text a typed choice or the
-    widget sends; a thumb gives the widget's feedback message. Clicks on
-    cards from an earlier conversation or an older version of Lotsen (hero
-    cards with ``{"payload": ...}``) work the same, since the payload is all
-    the card carries; what the payload means now is the dialogue's business.
+    widget sends, and is marked as a choice with the id of the message its
+    card answered: the connector passes it on only while that card is the
+    latest (as the widget removes its buttons once the official says
+    anything). A thumb gives the widget's feedback message and stays valid on
+    every answer. Hero cards of an earlier version (``{"payload": ...}``)
+    count as choices without a stamp.
     """
     if not isinstance(value, Mapping):
-        return typed
+        return Incoming(typed)
     payload = value.get(PAYLOAD_KEY)
     if isinstance(payload, str) and payload.strip():
-        return payload
+        stamp = value.get(STAMP_KEY)
+        return Incoming(payload, choice=True, stamp=stamp if isinstance(stamp, str) and stamp else None)
     vote = value.get(FEEDBACK_KEY)
     if vote in FEEDBACK_VALUES:
         record_id = value.get(RECORD_KEY)
         comment = value.get(COMMENT_KEY)
-        return feedback_message(
+        return Incoming(feedback_message(
             vote,
             record_id if isinstance(record_id, str) and RECORD_ID.match(record_id) else None,
             comment if isinstance(comment, str) and vote == "down" else None,
-        )
+        ))
     legacy = value.get(LEGACY_PAYLOAD_KEY)
-    if isinstance(legacy, str) and legacy.strip() and not typed.strip():
-        return legacy
-    return typed
+    if isinstance(legacy, str) and legacy.strip():
+        return Incoming(legacy, choice=True)
+    return Incoming(typed)
+
+
+def text_of_submit(value: Any, typed: str) -> str:
+    """Just the text of :func:`read_incoming`."""
+    return read_incoming(value, typed).text

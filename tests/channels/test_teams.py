@@ -167,7 +167,8 @@ async def test_reply_token_and_keys_are_cached(harness: Harness) -> None:
 
 @pytest.mark.asyncio
 async def test_buttons_become_adaptive_card_actions(harness: Harness) -> None:
-    status, _ = await harness.post_signed(harness.fake.activity("knappar"))
+    activity = harness.fake.activity("knappar")
+    status, _ = await harness.post_signed(activity)
 
     assert status == 200
     [reply] = harness.fake.replies
@@ -176,7 +177,10 @@ async def test_buttons_become_adaptive_card_actions(harness: Harness) -> None:
     assert view.lines == ["text: Vad vill du veta mer om?"]
     topic, link = view.actions
     assert (topic.kind, topic.title) == ("submit", "Vänortsavtal")
-    assert message_back(topic) == (BUTTONS[0]["payload"], {"lotsen_payload": BUTTONS[0]["payload"]})
+    assert message_back(topic) == (
+        BUTTONS[0]["payload"],
+        {"lotsen_payload": BUTTONS[0]["payload"], "lotsen_reply_to": activity["id"]},
+    ), "the payload as text, and which message the card answered"
     assert (link.kind, link.url) == ("url", BUTTONS[1]["url"])
 
 
@@ -223,6 +227,42 @@ async def test_clicks_reach_the_bot_as_the_typed_choice(harness: Harness) -> Non
         "/affirm", "/deny",
         '/feedback{"feedback_value":"down","record_id":"rec-42","feedback_comment":"Fel år"}',
     ]
+
+
+@pytest.mark.asyncio
+async def test_a_choice_on_an_earlier_card_never_reaches_the_bot(harness: Harness) -> None:
+    """As the widget removes its buttons once the official says anything: only the
+    latest card's choices count; thumbs count on every answer."""
+    fake, bot = harness.fake, harness.bot
+
+    async def latest_message_id(sender_id: str) -> Optional[str]:
+        mine = [m for m in bot.messages if m.sender_id == sender_id]
+        return mine[-1].message_id if mine else None
+
+    harness.channel.latest_message_id = latest_message_id
+    await harness.post_signed(fake.activity("svar med post"))
+    answer, offer = [read_card(r.card) for r in fake.replies]
+
+    def click(action: Any) -> dict[str, Any]:
+        text, value = message_back(action)
+        activity = fake.activity(text)
+        activity["value"] = value
+        return activity
+
+    assert (await harness.post_signed(click(offer.button("Ja"))))[0] == 200
+    assert bot.messages[-1].text == "/affirm"
+    assert (await harness.post_signed(click(offer.button("Nej"))))[0] == 200  # the same card again
+    old_hero = fake.activity("/affirm")
+    old_hero["value"] = {"payload": "/affirm"}  # a hero card of the previous version
+    assert (await harness.post_signed(old_hero))[0] == 200
+    thumbs = fake.activity(None)
+    thumbs["value"] = submitted_value(answer.button("👍 Ja"))
+    assert (await harness.post_signed(thumbs))[0] == 200
+
+    assert [m.text for m in bot.messages] == [
+        "svar med post", "/affirm", '/feedback{"feedback_value":"up","record_id":"rec-42"}']
+    notices = [r.text for r in fake.replies[2:] if r.text and r.text.startswith("Den knappen")]
+    assert len(notices) == 2 and notices[0].startswith("Den knappen hör till ett tidigare meddelande.")
 
 
 @pytest.mark.asyncio

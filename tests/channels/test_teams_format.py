@@ -27,6 +27,7 @@ from channels.teams_format import (
     is_answer,
     message_content,
     parse,
+    read_incoming,
     text_of_submit,
 )
 from tests.channels.card_view import message_back, read_card, submitted_value
@@ -233,3 +234,18 @@ def test_python_holds_no_swedish_wording() -> None:
     source = (ROOT / "channels" / "teams_format.py").read_text(encoding="utf-8")
     code = re.sub(r'"""[\s\S]*?"""|#.*', "", source)
     assert not re.search(r"[åäöÅÄÖ]", code)
+
+
+def test_choices_carry_the_message_they_answered_and_thumbs_do_not() -> None:
+    card = adaptive_card(Reply("Svar\nKälla: X", buttons=({"title": "Ja", "payload": "/affirm"},),
+                               feedback=True, stamp="activity-7"))
+    view = read_card(card)
+    choice = read_incoming(submitted_value(view.button("Ja")), "")
+    assert (choice.text, choice.choice, choice.stamp) == ("/affirm", True, "activity-7")
+    text, value = message_back(view.button("Ja"))
+    assert read_incoming(value, text) == choice
+    thumb = read_incoming(submitted_value(view.button("👍 Ja")), "")
+    assert not thumb.choice and thumb.stamp is None
+    legacy = read_incoming({"payload": "/affirm"}, "/affirm")
+    assert legacy.choice and legacy.stamp is None
+    assert not read_incoming(None, "ja").choice
