@@ -314,7 +314,6 @@ def adaptive_card(reply: Reply, words: Optional[Wording] = None) -> dict[str, An
         "$schema": CARD_SCHEMA,
         "version": CARD_VERSION,
         "fallbackText": plain_text(reply.text),
-        "msteams": {"width": "Full"},
         "body": body,
     }
 
