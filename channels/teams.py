@@ -42,15 +42,6 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels.teams_activity import Activity, ActivityError, parse_activity
-from channels.teams_format import (
-    RECORD_ID,
-    Incoming,
-    Reply,
-    is_answer,
-    message_content,
-    read_incoming,
-    wording,
-)
 from channels.teams_auth import (
     BOTFRAMEWORK_ISSUER,
     BOTFRAMEWORK_OPENID_METADATA_URL,
@@ -62,6 +53,15 @@ from channels.teams_auth import (
     OpenIdKeySet,
     VerifiedToken,
     check_activity_binding,
+)
+from channels.teams_format import (
+    RECORD_ID,
+    Incoming,
+    Reply,
+    is_answer,
+    message_content,
+    read_incoming,
+    wording,
 )
 from channels.teams_tokens import (
     BOTFRAMEWORK_SCOPE,
