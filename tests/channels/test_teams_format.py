@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from actions.answering import Presentation, compose_answer
+from actions.answering import Presentation, compose_entry
 from actions.assessment import AssessmentGuide, Case
 from actions.feedback_action import MAX_COMMENT_LENGTH as ACTIONS_MAX_COMMENT
 from actions.knowledge import load_knowledge
@@ -49,7 +49,7 @@ def presentation() -> Presentation:
 
 def twinning_answer(knowledge, presentation) -> tuple[str, object]:
     entry = next(e for e in knowledge.by_topic["vanortsavtal"] if e.primary)
-    return compose_answer(entry, None, presentation), entry
+    return compose_entry(entry, None, presentation), entry
 
 
 def test_a_principle_answer_reads_verdict_conditions_source(knowledge, presentation) -> None:
@@ -59,7 +59,7 @@ def test_a_principle_answer_reads_verdict_conditions_source(knowledge, presentat
     view = read_card(adaptive_card(Reply(text, feedback=True)))
 
     verdict, *rest = view.lines
-    assert verdict == f"text: {entry.answer}"
+    assert verdict == f"text: {text.splitlines()[0]}" and entry.answer in verdict
     items = [line for line in rest if line.startswith("item: ")]
     assert items == [f"item: {c}" for c in entry.conditions], "each condition its own list item"
     source = next(line for line in rest if "Källa:" in line)
@@ -249,3 +249,17 @@ def test_choices_carry_the_message_they_answered_and_thumbs_do_not() -> None:
     legacy = read_incoming({"payload": "/affirm"}, "/affirm")
     assert legacy.choice and legacy.stamp is None
     assert not read_incoming(None, "ja").choice
+
+
+def test_an_honest_no_answer_reads_as_sections(knowledge, presentation) -> None:
+    """compose_reply's layout when no entry answers the ask: notice, lead-in, the nearest entry, where to turn."""
+    entry_text, entry = twinning_answer(knowledge, presentation)
+    text = "\n\n".join([presentation.no_answer.format(ask=""), presentation.nearest, entry_text,
+                        presentation.where_to_turn])
+    view = read_card(adaptive_card(Reply(text, feedback=True)))
+    sections = "\n".join(view.lines).split("\n---\n")
+    assert sections[0] == f"text: {presentation.no_answer.format(ask='')}"
+    assert sections[1] == f"heading: {presentation.nearest}"
+    assert sections[2].splitlines()[0] == f"text: {entry_text.splitlines()[0]}"
+    assert f"item: {entry.conditions[0]}" in sections[2] and "muted: Källa: " in sections[2]
+    assert sections[3].startswith(f"text: {presentation.where_to_turn}")
