@@ -95,7 +95,7 @@ def build_selector(knowledge: KnowledgeBase, directory: Path, gazetteer: Gazette
     asks = AskReader.load(directory)
     check_references(knowledge, asks, gazetteer)
     selector = EntrySelector(knowledge, search or KnowledgeSearch.build(knowledge), asks,
-                             FollowupReader.load(directory))
+                             FollowupReader.load(directory), gazetteer)
     return selector, CaseFacts.load(directory)
 
 

@@ -9,7 +9,7 @@ from typing import Any, Literal, Optional, Sequence
 from actions.intents import FALLBACK_INTENT, OUT_OF_SCOPE, SMALLTALK_INTENTS
 from actions.search import ANSWER_THRESHOLD, Hit
 from actions.selection.context import Context
-from actions.selection.selector import EntrySelector, Selection
+from actions.selection.selector import NLU_SHARE, UNSURE_NLU_SHARE, EntrySelector, Selection
 
 Kind = Literal["answer", "clarify", "conversational", "out_of_scope"]
 MAX_SUGGESTIONS = 3
@@ -46,8 +46,9 @@ def plan_reply(
         return Plan("conversational")
     if intent == OUT_OF_SCOPE and not followup:
         return Plan("out_of_scope")
-    selection = selector.select(text, nlu, context, counterpart)
-    if intent == FALLBACK_INTENT and not followup:
+    unsure = intent == FALLBACK_INTENT
+    selection = selector.select(text, nlu, context, counterpart, UNSURE_NLU_SHARE if unsure else NLU_SHARE)
+    if unsure and not followup:
         # NLU was unsure: answer only what the search is sure of, or a confident entry selection.
         hits = tuple(selector.search.search(text, limit=MAX_SUGGESTIONS))
         sure = bool(hits) and hits[0].score >= ANSWER_THRESHOLD

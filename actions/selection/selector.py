@@ -30,6 +30,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Mapping, Optional
 
+from actions.counterparts import Gazetteer
 from actions.knowledge import Entry, KnowledgeBase
 from actions.search import KnowledgeSearch
 from actions.selection.asks import YES_NO, AskReader, QuestionForm
@@ -42,8 +43,10 @@ ENTRY = 0.15
 ASK = 0.25
 GENERIC_FIT = 0.5
 PRIMARY_FIT = 0.6
-# Share of NLU in the topic probability (the rest: the search's topic classifier).
+# Share of NLU in the topic probability (the rest: the search's topic classifier); when NLU
+# itself was unsure (nlu_fallback), the smaller share.
 NLU_SHARE = 0.7
+UNSURE_NLU_SHARE = 0.3
 # Share of the conversation's topic in a follow-up's topic probability.
 CONTEXT_SHARE = 0.7
 # A follow-up whose best entry similarity reaches this names a topic of its own ("och ett
@@ -55,6 +58,7 @@ LAST_ENTRY = 0.1
 RELATED = 0.05
 # An entry with a tailoring sentence for the message's counterpart is about that counterpart.
 NAMED_COUNTERPART = 0.1
+TAGGED_COUNTERPART = 0.05
 # A general entry competes with this share of the best topic's probability.
 GENERAL_SHARE = 0.9
 # Below this confidence the best entry is only offered as the nearest one.
@@ -92,17 +96,19 @@ class EntrySelector:
     search: KnowledgeSearch
     asks: AskReader
     followups: FollowupReader
+    gazetteer: Gazetteer
 
     def select(self, text: str, nlu_topics: Mapping[str, float], context: Context = Context(),
-               counterpart: Optional[str] = None) -> Selection:
-        """Choose the entries answering ``text``; ``nlu_topics``: NLU's probability per topic id."""
+               counterpart: Optional[str] = None, nlu_share: float = NLU_SHARE) -> Selection:
+        """Choose the entries answering ``text``; ``nlu_topics``: NLU's probability per topic id,
+        weighed by ``nlu_share`` against the knowledge search's own topic classifier."""
         form = self.asks.read(text)
         similarities = self.search.entry_similarities(text)
         content = max(similarities.values(), default=0.0)
         from_context = self.followups.leans_on_context(text, form, content, context)
         if from_context and form.elliptic:  # "och med Vilnius?" asks what the last question asked
             form = QuestionForm(asks=(), yes_no=context.yes_no)
-        topics = self._topic_probabilities(text, nlu_topics, context if from_context else None, content)
+        topics = self._topic_probabilities(text, nlu_topics, context if from_context else None, content, nlu_share)
         new_counterpart = from_context and counterpart is not None and counterpart != context.counterpart
         counterpart = counterpart or (context.counterpart if from_context else None)
         ranked = self._ranked(form, topics, similarities, self.search.entry_probabilities(text), counterpart,
@@ -166,11 +172,11 @@ class EntrySelector:
         return form.specific or (text.strip().endswith("?") and len(text.split()) > 1)
 
     def _topic_probabilities(self, text: str, nlu: Mapping[str, float], context: Optional[Context],
-                             content: float) -> dict[str, float]:
+                             content: float, nlu_share: float = NLU_SHARE) -> dict[str, float]:
         """P(topic): NLU blended with the search's classifier; in a follow-up, shifted towards the
         conversation's topic unless the message names a topic of its own (content and a sure NLU)."""
         own = self.search.topic_probabilities(text)
-        topics = {t: NLU_SHARE * nlu.get(t, 0.0) + (1 - NLU_SHARE) * own.get(t, 0.0) for t in self.kb.by_topic}
+        topics = {t: nlu_share * nlu.get(t, 0.0) + (1 - nlu_share) * own.get(t, 0.0) for t in self.kb.by_topic}
         if context is not None and context.topic in topics:
             named = max(nlu.values(), default=0.0) if content >= OWN_TOPIC_CONTENT else 0.0
             share = CONTEXT_SHARE * (1 - named)
@@ -209,6 +215,8 @@ class EntrySelector:
         top_topic = max(topics.values(), default=0.0)
         general = {self.asks.general_entry(a) for a in form.asks} - {None}
         last, near = self._conversation_entries(context)
+        found = self.gazetteer.resolve(counterpart) if counterpart else None
+        tags = found.all_tags if found else frozenset()
         scored: list[Scored] = []
         for entry in self._candidates(counterpart):
             topic_p = topics.get(entry.topic, 0.0)
@@ -221,6 +229,8 @@ class EntrySelector:
             score += LAST_ENTRY if entry.id in last else RELATED if entry.id in near else 0.0
             if counterpart and any(t.counterpart == counterpart for t in entry.tailoring):
                 score += NAMED_COUNTERPART  # the knowledge has a sentence about just this counterpart
+            elif tags and any(t.when in tags for t in entry.tailoring):
+                score += TAGGED_COUNTERPART  # … or about counterparts of its kind (a capital, a Nordic city)
             # The topic's probability, or (when NLU and the classifier were unsure) the mean of it and the
             # entry's own evidence; halved when the entry does not answer a strict ask of the question.
             evidence = max(topic_p, (topic_p + max(sim, prob)) / 2)
