@@ -31,6 +31,8 @@ def _clean(value: Any, minimum: int) -> Optional[str]:
     if not isinstance(value, str):
         return None
     text = " ".join(value.split())
+    if text.startswith("/"):  # a button's payload (an old card, a thumb) never fills a free-text answer
+        return None
     if says_unknown(text):
         return UNKNOWN
     return mask_personal_data(text)[:MAX_TEXT] if len(text) >= minimum else None

@@ -73,8 +73,8 @@ async def update_record(runtime: Runtime, turn: Turn, record_id: Optional[str], 
         logger.exception("could not update engagement record %s", record_id)
 
 
-# Channels whose client attaches feedback to a specific answer (the web widget).
-RECORD_ID_CHANNELS = ("socketio",)
+# Channels whose client attaches feedback to a specific answer (the web widget, the Teams cards).
+RECORD_ID_CHANNELS = ("socketio", "msteams")
 
 
 def announce_record(dispatcher: CollectingDispatcher, turn: Turn, record_id: Optional[str]) -> None:

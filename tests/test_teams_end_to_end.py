@@ -150,10 +150,6 @@ def test_a_click_on_an_old_card_does_not_break_the_form(lotsen, fake_teams, reco
     assert case is None or case["purpose"] == "Vi vill lära oss om deras arbete med äldreomsorg"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "dialogue, not channel: the form's from_text slots take a /feedback message as the answer "
-    "(domain.yml not_intent lacks feedback; data/rules.yml has no 'feedback inside the form' rule); "
-    "the widget's thumbs on an earlier answer do the same"))
 def test_thumbs_on_an_earlier_answer_during_the_form(lotsen, fake_teams, records):
     official = Official(lotsen, fake_teams)
     old_answer, _ = start_the_form(official)
