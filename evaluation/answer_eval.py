@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import re
 import sys
 from collections import Counter, defaultdict
@@ -66,7 +67,9 @@ class Parser:
         missing = [t for t in dict.fromkeys(texts) if t not in self.cache]
         if missing:
             from rasa.core.agent import Agent
+            from rasa.utils.log_utils import configure_structlog
 
+            configure_structlog(logging.WARNING)  # Rasa logs every parse at debug level otherwise
             self.agent = self.agent or Agent.load(str(self.model))
 
             async def run() -> list[dict[str, Any]]:
