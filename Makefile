@@ -47,6 +47,7 @@ test: setup
 
 eval: setup
 	$(PY) -m evaluation.nlu_eval
+	$(PY) -m evaluation.answer_eval --with-default
 
 # Rasa's own 3-fold cross-validation of Lotsen's pipeline on data/ (about 10 minutes).
 eval-cv: setup

@@ -200,6 +200,17 @@ def singles(lotsen: Lotsen, parser: Parser, items: list[dict[str, Any]],
     return tally
 
 
+def false_answers(lotsen: Lotsen, parser: Parser, items: list[dict[str, Any]]) -> tuple[int, int]:
+    """(smalltalk and out-of-scope questions answered with a knowledge entry, all of them)."""
+    items = [i for i in items if i.get("topic") in ("smalltalk", "out_of_scope")]
+    parses = parser.parse([i["text"] for i in items])
+    answered = 0
+    for item in items:
+        plan, _ = lotsen.plan(item["text"], parses[item["text"]])
+        answered += plan.kind == "answer" and plan.selection is not None and not plan.selection.nearest
+    return answered, len(items)
+
+
 def conversations(lotsen: Lotsen, parser: Parser, items: list[dict[str, Any]]) -> dict[str, Any]:
     parses = parser.parse([t for c in items for t in c["turns"]])
     correct = counterpart_ok = counterpart_total = answerable = honest = unanswerable = 0
@@ -300,7 +311,9 @@ def main() -> None:
     parser_ = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser_.add_argument("--dev", action="store_true", help="the development sets (tests/dev/) instead of held-out")
     parser_.add_argument("--model", type=Path, help="a trained Rasa model (default: Lotsen's, trained if needed)")
-    parser_.add_argument("--default-model", type=Path, help="also score with this model's NLU (Rasa's default)")
+    parser_.add_argument("--with-default", action="store_true",
+                         help="also score with Rasa's default pipeline's NLU (trained once, as make eval does)")
+    parser_.add_argument("--smoke", action="store_true", help="three items of each set (make test keeps it working)")
     parser_.add_argument("--verbose", action="store_true", help="list every miss (never with held-out sets you tune on)")
     parser_.add_argument("--out", type=Path, default=OUT / "answers.md")
     args = parser_.parse_args()
@@ -310,18 +323,24 @@ def main() -> None:
     parser = Parser(args.model or lotsen_model())
     base = DEV if args.dev else HELDOUT
     single_files = [base / "entries.yml"] + ([] if args.dev else [HELDOUT / "questions.yml"])
-    single_items = [i for f in single_files if f.exists() for i in load_items(f)]
+    limit = 3 if args.smoke else None
+    single_items = [i for f in single_files if f.exists() for i in load_items(f)[:limit]]
     lines = [f"# Answers ({'development' if args.dev else 'held-out'} sets, model {parser.model.name})", ""]
     lines += report_singles("Lotsen: entry selection", singles(lotsen, parser, single_items), args.verbose)
     keyword = lambda text, parsed: keyword_entry(lotsen.kb, parsed, text)  # noqa: E731
     lines += report_singles("Today's keyword choice (same NLU)", singles(lotsen, parser, single_items, keyword),
                             False)
-    if args.default_model:
+    if args.with_default and not args.smoke:
+        from evaluation.nlu_eval import train_model
+
+        default_model = train_model(ROOT / "evaluation" / "default_config.yml", "default-nlu")
         lines += report_singles("Rasa default pipeline's NLU + Lotsen's entry selection",
-                                singles(lotsen, Parser(args.default_model), single_items), False)
+                                singles(lotsen, Parser(default_model), single_items), False)
+    wrong, chatter = false_answers(lotsen, parser, single_items)
+    lines += [f"- smalltalk and out-of-scope questions answered with a knowledge entry: {wrong}/{chatter}", ""]
     conv_path = base / "conversations.yml"
     if conv_path.exists():
-        c = conversations(lotsen, parser, load_items(conv_path))
+        c = conversations(lotsen, parser, load_items(conv_path)[:limit])
         lines += ["### Conversations (last message)", "",
                   f"- entry accuracy: **{c['correct']}/{c['answerable']} = {pct(c['correct'], c['answerable'])}**",
                   f"- unanswerable last asks answered honestly: {c['honest']}/{c['unanswerable']}",
@@ -333,7 +352,7 @@ def main() -> None:
         dict(i, form="yesno" if i["ask"] == "yesno" else "other")
         for i in single_items if i.get("ask") and i.get("entries")]  # the development set: by its asks
     if form_items:
-        f = forms(lotsen, parser, form_items)
+        f = forms(lotsen, parser, form_items[:limit])
         total, fit = sum(f["totals"].values()), sum(f["fits"].values())
         lines += ["### Reply form", "", f"- opening fits the question: **{fit}/{total} = {pct(fit, total)}**", ""]
         lines += [f"  - {form}: {f['fits'][form]}/{n}" for form, n in sorted(f["totals"].items())] + [""]
@@ -341,7 +360,7 @@ def main() -> None:
             lines += [f"- {m}" for m in f["misses"]] + [""]
     cond_path = base / "conditions.yml"
     if cond_path.exists():
-        k = conditions(lotsen, parser, load_items(cond_path))
+        k = conditions(lotsen, parser, load_items(cond_path)[:limit])
         lines += ["### Stated conditions", "",
                   f"- verdict right: **{k['right']}/{k['total']} = {pct(k['right'], k['total'])}**",
                   f"- wrong yes: **{k['wrong_yes']}**", ""]

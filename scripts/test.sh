@@ -22,6 +22,7 @@ python -m tests.support.rasa_story_test "$LOTSEN_MODEL"
 
 step "make eval, smoke size (the full run is make eval)"
 python -m evaluation.nlu_eval --smoke --out results/eval-smoke > /dev/null
+python -m evaluation.answer_eval --smoke --out results/eval-smoke/answers.md > /dev/null
 
 step "make bench, smoke size (the full run is make bench)"
 python -m evaluation.bench --smoke --out results/bench-smoke > /dev/null
