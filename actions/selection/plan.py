@@ -40,9 +40,8 @@ def plan_reply(
 ) -> Plan:
     """The reply ``text`` gets, given NLU's ``intent`` and ``ranking`` and the conversation."""
     nlu = nlu_topic_probabilities(ranking, tuple(selector.kb.by_topic))
-    is_question = selector.is_question(text)
     followup = selector.leans_on_context(text, context)
-    if intent in SMALLTALK_INTENTS and not (followup and is_question):
+    if intent in SMALLTALK_INTENTS and not selector.is_substantive(text, context):
         return Plan("conversational")
     if intent == OUT_OF_SCOPE and not followup:
         return Plan("out_of_scope")

@@ -166,6 +166,15 @@ class EntrySelector:
         content = max(self.search.entry_similarities(text).values(), default=0.0)
         return self.followups.leans_on_context(text, self.asks.read(text), content, context)
 
+    def is_substantive(self, text: str, context: Context) -> bool:
+        """A question about the knowledge whatever NLU's intent: it has a specific ask and either leans on
+        the conversation or has content of its own ("Hur många anställda har den internationella enheten?"),
+        where "Vem är du?" is small talk."""
+        if not self.asks.read(text).specific:
+            return False
+        content = max(self.search.entry_similarities(text).values(), default=0.0)
+        return content >= OWN_TOPIC_CONTENT or self.leans_on_context(text, context)
+
     def is_question(self, text: str) -> bool:
         """A question rather than a bare yes/no or thanks: it asks something specific or ends in "?"."""
         form = self.asks.read(text)
@@ -194,6 +203,13 @@ class EntrySelector:
         if entry.primary:
             return PRIMARY_FIT
         return GENERIC_FIT if set(GENERIC_ASKS) & set(entry.asks) else 0.0
+
+    @staticmethod
+    def _about(entry: Entry, counterpart: str) -> bool:
+        """The entry names ``counterpart``: a tailoring sentence for it, or its name in the title or answer."""
+        if any(t.counterpart == counterpart for t in entry.tailoring):
+            return True
+        return re.search(rf"\b{re.escape(counterpart)}\b", f"{entry.title} {entry.answer}") is not None
 
     def _conversation_entries(self, context: Optional[Context]) -> tuple[set[str], set[str]]:
         """The last reply's entries, and the entries they name as related or as follow-ups."""
@@ -227,8 +243,8 @@ class EntrySelector:
             prob = entry_probs.get(entry.id, 0.0)
             score = TOPIC * topic_p + SIMILARITY * sim + ENTRY * prob + ASK * fit
             score += LAST_ENTRY if entry.id in last else RELATED if entry.id in near else 0.0
-            if counterpart and any(t.counterpart == counterpart for t in entry.tailoring):
-                score += NAMED_COUNTERPART  # the knowledge has a sentence about just this counterpart
+            if counterpart and self._about(entry, counterpart):
+                score += NAMED_COUNTERPART  # the entry says something about just this counterpart
             elif tags and any(t.when in tags for t in entry.tailoring):
                 score += TAGGED_COUNTERPART  # … or about counterparts of its kind (a capital, a Nordic city)
             # The topic's probability, or (when NLU and the classifier were unsure) the mean of it and the
