@@ -134,24 +134,25 @@ def compose_reply(
     question: str, facts: Optional[CaseFacts], ask_label: Optional[str], english: bool,
     followup_payload: Callable[[str], str],
 ) -> Reply:
-    """The whole reply to an answered question: honest first when the knowledge falls short."""
-    paragraphs: list[str] = []
-    if english:
-        paragraphs.append(presentation.english_note)
+    """The whole reply to an answered question: honest first when the knowledge falls short.
+
+    One message per answering entry (Rasa sends the parts of a text separated by a blank line
+    as separate messages); notes about the answer (English, honest, where to turn) belong to the
+    message of the entry they are about, a line each.
+    """
+    lead = [presentation.english_note] if english else []
     entries = [kb.entries[i] for i in selection.entries]
     if selection.nearest:
-        # In a follow-up the last answer already was the nearest entry: never send it again.
-        repeated = selection.from_context
-        template = presentation.no_answer_more if repeated else presentation.no_answer
-        paragraphs.append(template.format(ask=f" ({ask_label})" if ask_label else ""))
-        if repeated:
-            paragraphs.append(presentation.where_to_turn)
-            return Reply("\n\n".join(paragraphs))
-        paragraphs.append(presentation.nearest)
+        template = presentation.no_answer_more if selection.from_context else presentation.no_answer
+        lead.append(template.format(ask=f" ({ask_label})" if ask_label else ""))
+        if selection.from_context:  # the nearest entry was the last answer: never send it again
+            return Reply("\n".join(lead + [presentation.where_to_turn]))
+        lead.append(presentation.nearest)
     yes_no = selection.form.yes_no and not selection.nearest
-    paragraphs += [compose_entry(e, counterpart, presentation, yes_no, question, facts, selection.new_counterpart,
-                                 brief=selection.repeat) for e in entries]
+    answers = [compose_entry(e, counterpart, presentation, yes_no, question, facts, selection.new_counterpart,
+                             brief=selection.repeat) for e in entries]
+    answers[0] = "\n".join(lead + [answers[0]])
     if selection.nearest:
-        paragraphs.append(presentation.where_to_turn)
+        answers[-1] = "\n".join([answers[-1], presentation.where_to_turn])
     buttons = () if selection.nearest else followup_buttons(kb, entries, followup_payload)
-    return Reply("\n\n".join(paragraphs), buttons)
+    return Reply("\n\n".join(answers), buttons)
