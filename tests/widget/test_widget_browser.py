@@ -224,6 +224,24 @@ def test_full_page_chat(demo, new_records):
     assert (record["channel"], record["department"]) == ("socketio", DEPARTMENT)
 
 
+def test_a_suggested_follow_up_question_is_a_button_answered_like_a_typed_question(demo, new_records):
+    title = "Vem beslutar om vår verksamhets internationella engagemang"  # mandat_beslut.vem-beslutar
+    button = f"[...{SHADOW}.querySelectorAll('.quick-replies button')].find(b => b.textContent.startsWith('{title}'))"
+    with widget_page() as page:
+        assert page.goto(f"{demo.url}/chat") == 200
+        ask(page, "Kan vi ta emot en delegation från Nairobi?")
+        page.wait_for(ANSWER_WITH_THUMBS, 0, timeout=50)
+        page.wait_for(f"() => !!{button}")
+        page.evaluate(f"() => {button}.click()")
+        page.wait_for(f"() => [...{SHADOW}.querySelectorAll('.from-user .bubble')].some(b => b.textContent.includes('{title}'))")
+        page.wait_for(ANSWER_WITH_THUMBS, 1, timeout=50)
+        assert page.evaluate(f"() => ({BOT_SAYS})('delegationsordning')")
+    records = [r for r in new_records() if r["channel"] == "socketio"]
+    clicked = [r for r in records if r["question"].startswith(title)]
+    assert len(clicked) == 1 and clicked[0]["principle_ids"] == ["mandat_beslut.vem-beslutar"]
+    assert clicked[0]["from_context"] and clicked[0]["outcome"] == "answered"
+
+
 def relative_luminance(rgb: tuple[float, float, float]) -> float:
     def channel(c: float) -> float:
         c /= 255
