@@ -106,6 +106,9 @@ MIN_HEAD = 3
 # Suggestions offer at most this many entries of one topic.
 MAX_PER_TOPIC = 2
 
+# How many (score, text) results _memo keeps: a message's steps run one after another.
+RECENT_TEXTS = 16
+
 ANSWER_THRESHOLD = 0.45
 SUGGEST_THRESHOLD = 0.20
 
@@ -135,6 +138,8 @@ class KnowledgeSearch:
     split_cache: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # P(entry | question) from the entries' titles and example questions (entry selection).
     entry_classifier: Optional[TopicClassifier] = None
+    # The scores of the last few texts (each message is scored by several steps).
+    recent: dict[tuple[str, str], dict[str, float]] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -195,6 +200,26 @@ class KnowledgeSearch:
 
     def entry_similarities(self, text: str) -> dict[str, float]:
         """Every entry's similarity to ``text`` (0..1; the ``e`` of the module docstring), by entry id."""
+        return self._memo("similarities", text, self._entry_similarities)
+
+    def entry_probabilities(self, text: str) -> dict[str, float]:
+        """P(entry | text) from the entries' own titles and example questions."""
+        return self._memo("entries", text, self._entry_probabilities)
+
+    def topic_probabilities(self, text: str) -> dict[str, float]:
+        """P(intent | text) from the topic classifier (empty without example questions)."""
+        return self._memo("topics", text, self._topic_probabilities)
+
+    def _memo(self, kind: str, text: str, compute: Callable[[str], dict[str, float]]) -> dict[str, float]:
+        """One message is scored by several steps of the entry selection: compute each score once."""
+        key = (kind, text)
+        if key not in self.recent:
+            if len(self.recent) >= RECENT_TEXTS:
+                self.recent.pop(next(iter(self.recent)))
+            self.recent[key] = compute(text)
+        return self.recent[key]
+
+    def _entry_similarities(self, text: str) -> dict[str, float]:
         words = self.analyzer.words(text)
         if not words or not self.entries:
             return {}
@@ -202,12 +227,10 @@ class KnowledgeSearch:
         scores = self.entry_index.scores(weights, unknown, ngrams(words))
         return {entry.id: score for entry, score in zip(self.entries, scores)}
 
-    def entry_probabilities(self, text: str) -> dict[str, float]:
-        """P(entry | text) from the entries' own titles and example questions."""
+    def _entry_probabilities(self, text: str) -> dict[str, float]:
         return self.entry_classifier.probabilities(text) if self.entry_classifier else {}
 
-    def topic_probabilities(self, text: str) -> dict[str, float]:
-        """P(intent | text) from the topic classifier (empty without example questions)."""
+    def _topic_probabilities(self, text: str) -> dict[str, float]:
         return self.classifier.probabilities(text) if self.classifier else {}
 
     def search(self, text: str, limit: int = 3, per_topic: int = MAX_PER_TOPIC) -> list[Hit]:
