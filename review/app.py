@@ -29,7 +29,7 @@ from review.auth import COOKIE_NAME, LoginThrottle, SessionCodec, resolve_user, 
 from review.clusters import Lemmatizer, content_lemmatizer
 from review.config import ReviewConfig, User, load_config
 from review.filters import Filters, parse_filters
-from review.labels import COUNTERPART_TYPE_LABELS, OUTCOME_LABELS, label, topic_label
+from review.labels import COUNTERPART_TYPE_LABELS, OUTCOME_LABELS, entry_label, label, topic_label
 from review.pages import PAGES, UNANSWERED_GROUPS, PageContext, PageSpec, audit_table, unanswered_list
 from review.render import STATIC, present, render_template
 from review.suggestions import knowledge_entries, training_examples
@@ -258,7 +258,7 @@ def _record_rows(record: dict[str, Any]) -> list[tuple[str, str]]:
         elif key == "created_at" and isinstance(value, datetime):
             value = value.strftime("%Y-%m-%d %H:%M:%S")
         elif key == "principle_ids":
-            value = ", ".join(value or [])
+            value = "; ".join(entry_label(i) for i in value or [])
         elif key in ("intent_confidence", "entry_confidence") and value is not None:
             value = f"{value:.2f}".replace(".", ",")
         elif key == "from_context":

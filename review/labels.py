@@ -55,6 +55,19 @@ def assessment_labels(path: Path = ASSESSMENT_FILE) -> dict[str, dict[str, str]]
     return {"engagement_type": types, "verdict": verdicts}
 
 
+@lru_cache(maxsize=1)
+def entry_titles() -> dict[str, str]:
+    """The knowledge entries' titles by id (the question each entry answers)."""
+    from actions.knowledge import load_knowledge
+
+    return {e.id: e.title for e in load_knowledge(PROJECT_ROOT / "knowledge").entries.values()}
+
+
+def entry_label(entry_id: str) -> str:
+    """An entry as the record page shows it: its title and id ("(finns inte längre)" when no longer in the knowledge)."""
+    return f"{entry_titles().get(entry_id, '(finns inte längre i kunskapsbasen)')} ({entry_id})"
+
+
 def topic_label(topic: Optional[str]) -> str:
     return topic_labels().get(topic or "", topic or "(saknas)")
 
