@@ -80,6 +80,13 @@ def tailoring_text(entry: Entry, counterpart: Optional[Counterpart]) -> Optional
 
 
 def citation(entry: Entry, presentation: Presentation) -> str:
+    """The source line(s): the entry's own source; the other voice's too when it comes from elsewhere."""
+    if entry.counterview_cited is not None:
+        other, section = entry.counterview_cited
+        own = presentation.citation.format(source=entry.source.title, section=entry.section,
+                                           kind=presentation.kinds.get(entry.kind, entry.kind))
+        return "\n".join([own, presentation.citation.format(source=other.title, section=section,
+                                                              kind=presentation.two_voices)])
     kind = presentation.two_voices if entry.counterview else presentation.kinds.get(entry.kind, entry.kind)
     return presentation.citation.format(source=entry.source.title, section=entry.section, kind=kind)
 

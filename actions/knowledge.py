@@ -23,6 +23,7 @@ CONVERSATIONAL_TOPICS = ("smalltalk", "out_of_scope")
 ENTRY_KEYS = (
     "id", "topic", "primary", "title", "verdict", "answer", "conditions", "details", "counterview", "kind",
     "source", "section", "related", "keywords", "questions", "tailoring", "asks", "followups", "rule", "only_for",
+    "counterview_source", "counterview_section",
 )
 # Facts about the official's case that a conditional entry's `rule` can be checked against
 # (actions/selection/case_facts.py reads each from the message).
@@ -88,6 +89,8 @@ class Entry:
     tailoring: tuple[Tailoring, ...] = ()
     verdict: Optional[str] = None
     counterview: Optional[str] = None
+    # Where the other voice comes from when not from the entry's own source (source, section).
+    counterview_cited: Optional[tuple[Source, str]] = None
     asks: tuple[str, ...] = ()
     followups: tuple[str, ...] = ()
     rule: Optional[Rule] = None
@@ -208,6 +211,12 @@ def parse_entry(
     if VERDICT_OPENING.match(answer):
         raise KnowledgeError(f"{where}: 'answer' must not open with Ja/Nej; put the yes/no opening in 'verdict'")
     followups = _str_list(raw, "followups", where)
+    counterview_cited = None
+    if raw.get("counterview_source") is not None or raw.get("counterview_section") is not None:
+        key = _require_str(raw, "counterview_source", where)
+        if key not in sources or not raw.get("counterview"):
+            raise KnowledgeError(f"{where}: 'counterview_source' must be a key of sources.yml, with a 'counterview'")
+        counterview_cited = (sources[key], _require_str(raw, "counterview_section", where))
     if len(followups) > MAX_FOLLOWUPS or entry_id in followups:
         raise KnowledgeError(f"{where}: 'followups' lists at most {MAX_FOLLOWUPS} other entries")
     return Entry(
@@ -219,7 +228,8 @@ def parse_entry(
         keywords=tuple(k.lower() for k in _str_list(raw, "keywords", where)),
         questions=_str_list(raw, "questions", where),
         tailoring=_tailoring(raw, where), verdict=_optional_str(raw, "verdict", where),
-        counterview=_optional_str(raw, "counterview", where), asks=_asks(raw, where, asks),
+        counterview=_optional_str(raw, "counterview", where), counterview_cited=counterview_cited,
+        asks=_asks(raw, where, asks),
         followups=followups, rule=_rule(raw, where), only_for=_str_list(raw, "only_for", where),
         file=path.name,
     )

@@ -117,7 +117,15 @@ def test_two_questions_in_one_message_get_two_entries(parts):
     selection, composed = reply(parts, "Får vi ta emot en delegation från Nairobi? Och vem beslutar om det?",
                                 {"delegationsbesok": 0.9, "mandat_beslut": 0.1})
     assert set(selection.entries) == {"delegationsbesok.prioritera-besok", "mandat_beslut.vem-beslutar"}
-    assert composed.text.count("Källa:") == 2
+    messages = composed.text.split("\n\n")  # one message per entry, each with its source
+    assert len(messages) == 2 and all("Källa:" in m for m in messages)
+
+
+def test_the_other_voice_from_another_source_is_cited_on_its_own_line(parts):
+    _, composed = reply(parts, "Vem fattar beslut om internationella resor?", {"studieresa": 0.9})
+    sources = [line for line in composed.text.splitlines() if line.startswith("Källa:")]
+    assert sources[0].startswith("Källa: Kommunallagen") and sources[0].endswith("(offentlig uppgift).")
+    assert sources[1].startswith("Källa: Remissvar") and "förvaltningens synpunkt" in sources[1]
 
 
 def test_answers_offer_their_follow_up_questions_as_buttons(parts):
