@@ -59,6 +59,8 @@ RELATED = 0.05
 # An entry with a tailoring sentence for the message's counterpart is about that counterpart.
 NAMED_COUNTERPART = 0.1
 TAGGED_COUNTERPART = 0.05
+# Only tags that set a counterpart apart count (every city is a city).
+SPECIFIC_TAGS = frozenset({"capital", "nordic_capital", "nordic", "eu_member"})
 # A general entry competes with this share of the best topic's probability.
 GENERAL_SHARE = 0.9
 # Below this confidence the best entry is only offered as the nearest one.
@@ -245,7 +247,7 @@ class EntrySelector:
             score += LAST_ENTRY if entry.id in last else RELATED if entry.id in near else 0.0
             if counterpart and self._about(entry, counterpart):
                 score += NAMED_COUNTERPART  # the entry says something about just this counterpart
-            elif tags and any(t.when in tags for t in entry.tailoring):
+            elif tags and any(t.when in tags and t.when in SPECIFIC_TAGS for t in entry.tailoring):
                 score += TAGGED_COUNTERPART  # … or about counterparts of its kind (a capital, a Nordic city)
             # The topic's probability, or (when NLU and the classifier were unsure) the mean of it and the
             # entry's own evidence; halved when the entry does not answer a strict ask of the question.
