@@ -1,8 +1,8 @@
 """Headless Chromium for end-to-end tests: Debian's ``chromium`` driven by Playwright.
 
 ``headless_page()`` installs what is missing (Debian ``chromium`` through
-scripts/ensure_debian_packages.sh, npm ``playwright-core`` from the lock file
-in review/), starts Chromium with a fresh profile and yields a :class:`Page`
+scripts/ensure_debian_packages.sh, npm ``playwright-core`` and ``axe-core`` from
+the lock file in review/), starts Chromium with a fresh profile and yields a :class:`Page`
 that Python tests drive: ``goto``, ``fill``, ``click``, ``evaluate``,
 ``screenshot``. Under the hood a small Node.js script runs Playwright and
 answers one JSON command per line on stdin/stdout.
@@ -29,7 +29,7 @@ from typing import Any, Iterator, Optional
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
-NODE_PROJECT = ROOT / "review"  # package.json + package-lock.json pin playwright-core
+NODE_PROJECT = ROOT / "review"  # package.json + package-lock.json pin playwright-core and axe-core
 CHROMIUM_ARGS = (
     "--headless",
     "--no-sandbox",
@@ -101,15 +101,31 @@ def ensure_chromium() -> Path:
     return CHROMIUM
 
 
-def ensure_playwright(project: Path = NODE_PROJECT) -> Path:
-    """playwright-core from ``project``'s package-lock.json (npm ci on first use)."""
-    module = project / "node_modules" / "playwright-core"
-    if not module.exists():
+def _installed(project: Path) -> bool:
+    """Every package that ``project``'s package.json pins is in node_modules at that version."""
+    manifest = json.loads((project / "package.json").read_text(encoding="utf-8"))
+    pinned = {**manifest.get("dependencies", {}), **manifest.get("devDependencies", {})}
+    for name, version in pinned.items():
+        installed = project / "node_modules" / name / "package.json"
+        if not installed.exists() or json.loads(installed.read_text(encoding="utf-8")).get("version") != version:
+            return False
+    return True
+
+
+def ensure_node_packages(project: Path = NODE_PROJECT) -> Path:
+    """``project``'s npm packages (playwright-core, axe-core) exactly as its package-lock.json
+    pins them; ``npm ci`` from the npm registry when one is missing or at another version."""
+    if not _installed(project):
         env = dict(os.environ, PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD="1")
         subprocess.run(
             ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=project, env=env, check=True
         )
-    return module
+    return project / "node_modules"
+
+
+def ensure_playwright(project: Path = NODE_PROJECT) -> Path:
+    """playwright-core from ``project``'s package-lock.json (npm ci on first use)."""
+    return ensure_node_packages(project) / "playwright-core"
 
 
 class Page:
