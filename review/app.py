@@ -18,6 +18,7 @@ from typing import Any, Callable, Coroutine, Optional
 from urllib.parse import quote
 
 from sanic import Sanic
+from sanic.exceptions import NotFound
 from sanic.request import Request
 from sanic.response import HTTPResponse, html, raw, redirect, text
 from sqlalchemy.engine import Engine
@@ -128,6 +129,16 @@ def _error(request: Request, status: int, message: str) -> HTTPResponse:
     if request.ctx.user is None and status != 429:
         return text(message, status=status)
     return _page(request, "error.html", status=status, title="Fel", message=message)
+
+
+def _identify(request: Request) -> Optional[dict[str, Any]]:
+    """The request's session and user (``request.ctx``); the decoded session cookie, or None."""
+    state = _state(request)
+    session = state.codec.decode(request.cookies.get(COOKIE_NAME))
+    request.ctx.session_changed = session is None
+    request.ctx.session = session or state.codec.new()
+    request.ctx.user = sso_user(state.config, request.ip, request.headers) or resolve_user(state.config, session)
+    return session
 
 
 def guarded(admin: bool = False, page: bool = True) -> Callable[[Handler], Handler]:
@@ -312,6 +323,16 @@ def register_routes(app: Sanic) -> None:
         request.ctx.session_changed = True
         return redirect("/logga-in")
 
+    @app.exception(NotFound)
+    async def not_found(request: Request, exception: NotFound) -> HTTPResponse:
+        # An unknown address is a page a person sees: the error page (HTML with
+        # its language and title), not Sanic's plain text. Routing failed before
+        # the request middleware ran, so the visitor is identified here.
+        if not hasattr(request.ctx, "user"):
+            _identify(request)
+        return _page(request, "error.html", status=404, title="Sidan finns inte",
+                     message="Sidan finns inte. Kontrollera adressen eller gå till översikten.")
+
     @app.get("/poster/<record_id:str>")
     @guarded(admin=True)
     async def open_record(request: Request, record_id: str) -> HTTPResponse:
@@ -370,16 +391,13 @@ def register_middleware(app: Sanic) -> None:
     @app.on_request
     async def identify(request: Request) -> Optional[HTTPResponse]:
         state = _state(request)
-        session = state.codec.decode(request.cookies.get(COOKIE_NAME))
-        request.ctx.session_changed = session is None
-        request.ctx.session = session or state.codec.new()
-        request.ctx.user = sso_user(state.config, request.ip, request.headers) or resolve_user(state.config, session)
+        session = _identify(request)
         if request.method == "POST":
             token = request.form.get("csrf_token") if request.form else None
             token = token or request.headers.get("x-csrf-token")
             if not state.codec.csrf_valid(session, token):
                 logger.warning("refused POST %s without a valid CSRF token from %s", request.path, request.ip)
-                return text(CSRF_REFUSED, status=403)
+                return _page(request, "error.html", status=403, title="Formuläret har gått ut", message=CSRF_REFUSED)
         return None
 
     @app.on_response
