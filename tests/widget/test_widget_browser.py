@@ -1,14 +1,19 @@
 """The help widget and the full-page chat end to end, in headless Debian Chromium:
 widget/serve.py serves the demo pages, the widget talks to the real Rasa over
-socket.io, the real action server writes the engagement records."""
+socket.io, the real action server writes the engagement records. Every state a
+person sees passes axe-core's WCAG 2.1 A/AA rules, inside the widget's shadow
+root too (tests/support/axe.py)."""
 from __future__ import annotations
 
 import json
 
 import pytest
 
+from tests.support.axe import assert_accessible, axe_violations
+from tests.support.postgres import free_port
 from tests.widget.conftest import DEPARTMENT
 from tests.widget.driver import ARTIFACTS, SHADOW, widget_page
+from widget.serve import DemoServer, Settings
 
 QUESTION = "Får vi teckna ett vänortsavtal med Berlin?"
 # Quotes and a newline: the feedback payload must escape them (JSON.stringify).
@@ -42,9 +47,11 @@ def test_answer_with_source_thumbs_down_comment_and_reload(demo, new_records):
     with widget_page() as page:
         assert page.goto(f"{demo.url}/") == 200
         assert page.shadow("root.querySelector('.panel').hidden") is True
+        assert_accessible(page, "the demo page, panel closed", shadow=True)
         page.click(".launcher")
         page.wait_for(PANEL_OPEN)
         assert page.evaluate(FOCUSED) == ["TEXTAREA", ""], "opening moves focus to the message field"
+        assert_accessible(page, "the demo page, panel open", shadow=True)
 
         ask(page, QUESTION)
         page.wait_for(ANSWER_WITH_THUMBS, 0, timeout=50)
@@ -58,16 +65,19 @@ def test_answer_with_source_thumbs_down_comment_and_reload(demo, new_records):
         assert answer["source"].startswith("Källa:") and len(answer["source"]) > len("Källa: ")
         assert answer["bullets"] >= 1, "the answer's '• ' lines are a list"
         page.screenshot(ARTIFACTS / "widget-answer.png", full_page=False)
+        assert_accessible(page, "the demo page with an answer (thumbs, source line, list)", shadow=True)
 
         page.click(".thumb-down")
         page.wait_for(f"() => !!{SHADOW}.querySelector('.comment-form textarea')")
         assert page.evaluate(FOCUSED) == ["TEXTAREA", ""], "thumbs down moves focus to the comment field"
+        assert_accessible(page, "the demo page with the comment form open", shadow=True)
         page.fill(".comment-form textarea", COMMENT)
         page.click(".comment-form button[type=submit]")
         page.wait_for(BOT_SAYS, "Tack")
         assert page.shadow("root.querySelector('.thumb-down').getAttribute('aria-pressed')") == "true"
         assert page.shadow("root.querySelector('.thumb-up').getAttribute('aria-pressed')") == "false"
         assert page.shadow("root.querySelector('.comment-form')") is None
+        assert_accessible(page, "the demo page after thumbs down and a comment", shadow=True)
         before = page.evaluate(CONVERSATION)
         session = page.evaluate("() => Object.entries(sessionStorage).find(([k]) => k.endsWith(':session'))")
         assert session, "the socket.io session id is kept in sessionStorage"
@@ -78,6 +88,7 @@ def test_answer_with_source_thumbs_down_comment_and_reload(demo, new_records):
         assert page.evaluate(CONVERSATION) == before
         assert page.shadow("root.querySelector('.thumb-down').getAttribute('aria-pressed')") == "true"
         page.wait_for(f"() => {SHADOW}.querySelector('.status').textContent === ''")  # reconnected
+        assert_accessible(page, "the demo page reloaded with the conversation", shadow=True)
         assert page.evaluate("() => Object.entries(sessionStorage).find(([k]) => k.endsWith(':session'))") == session
 
         # The bot's buttons are quick replies: the title becomes the user's
@@ -185,6 +196,7 @@ def test_keyboard_only(demo):
 def test_narrow_phone_screen(demo):
     with widget_page(width=360, height=740) as page:
         page.goto(f"{demo.url}/")
+        assert_accessible(page, "the demo page at 360 px, panel closed", shadow=True)
         page.click(".launcher")
         page.wait_for(PANEL_OPEN)
         ask(page, QUESTION)
@@ -199,6 +211,10 @@ def test_narrow_phone_screen(demo):
         assert layout["left"] >= 0 and layout["right"] <= 360 and layout["top"] >= 0 and layout["bottom"] <= 740
         assert layout["wide"] == 0 and layout["hscroll"] is False and layout["page"] <= 360
         page.screenshot(ARTIFACTS / "widget-360.png", full_page=False)
+        assert_accessible(page, "the demo page at 360 px with an answer", shadow=True)
+        page.click(".thumb-down")
+        page.wait_for(f"() => !!{SHADOW}.querySelector('.comment-form textarea')")
+        assert_accessible(page, "the demo page at 360 px with the comment form open", shadow=True)
 
 
 def test_full_page_chat(demo, new_records):
@@ -206,11 +222,13 @@ def test_full_page_chat(demo, new_records):
         assert page.goto(f"{demo.url}/chat") == 200
         assert page.shadow("root.querySelector('.launcher')") is None
         assert page.shadow("root.querySelector('.panel').hidden") is False
+        assert_accessible(page, "the full-page chat /chat", shadow=True)
         ask(page, "Får vi ta emot en delegation från Kenya?")
         page.wait_for(ANSWER_WITH_THUMBS, 0, timeout=50)
         page.press("Escape")  # nothing to close on the full page
         assert page.shadow("root.querySelector('.panel').hidden") is False
         page.screenshot(ARTIFACTS / "widget-page.png", full_page=False)
+        assert_accessible(page, "the full-page chat with an answer", shadow=True)
 
         # "Börja om" forgets the conversation and starts a new Rasa session.
         session = "() => (Object.entries(sessionStorage).find(([k]) => k.endsWith(':session')) || [])[1]"
@@ -232,14 +250,47 @@ def test_a_suggested_follow_up_question_is_a_button_answered_like_a_typed_questi
         ask(page, "Kan vi ta emot en delegation från Nairobi?")
         page.wait_for(ANSWER_WITH_THUMBS, 0, timeout=50)
         page.wait_for(f"() => !!{button}")
+        assert_accessible(page, "the full-page chat with an answer and its suggested follow-up buttons", shadow=True)
         page.evaluate(f"() => {button}.click()")
         page.wait_for(f"() => [...{SHADOW}.querySelectorAll('.from-user .bubble')].some(b => b.textContent.includes('{title}'))")
         page.wait_for(ANSWER_WITH_THUMBS, 1, timeout=50)
         assert page.evaluate(f"() => ({BOT_SAYS})('delegationsordning')")
+        assert_accessible(page, "the full-page chat with the clicked follow-up's answer", shadow=True)
     records = [r for r in new_records() if r["channel"] == "socketio"]
     clicked = [r for r in records if r["question"].startswith(title)]
     assert len(clicked) == 1 and clicked[0]["principle_ids"] == ["mandat_beslut.vem-beslutar"]
     assert clicked[0]["from_context"] and clicked[0]["outcome"] == "answered"
+
+
+def test_the_corner_widget_with_follow_up_buttons_passes_axe(demo):
+    """The corner panel (not only /chat) with an answer whose suggested follow-ups are buttons."""
+    with widget_page() as page:
+        page.goto(f"{demo.url}/")
+        page.click(".launcher")
+        page.wait_for(PANEL_OPEN)
+        ask(page, "Kan vi ta emot en delegation från Nairobi?")
+        page.wait_for(ANSWER_WITH_THUMBS, 0, timeout=50)
+        page.wait_for(f"() => {SHADOW}.querySelectorAll('.quick-replies button').length > 1")
+        assert page.shadow("root.querySelectorAll('.from-bot li').length") >= 1
+        assert_accessible(page, "the demo page with an answer and its suggested follow-up buttons", shadow=True)
+
+
+def test_axe_sees_into_the_shadow_root_and_the_offline_state_passes():
+    """The check is not blind: a nameless button put into the widget's shadow root
+    is reported with its shadow path. And what a person sees while Lotsen cannot
+    be reached (the status line, disabled sending) passes too."""
+    unreachable = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    with DemoServer(Settings(host="127.0.0.1", port=0, rasa_url=unreachable)) as server, widget_page() as page:
+        page.goto(f"{server.url}/")
+        page.click(".launcher")
+        page.wait_for(f"() => {SHADOW}.querySelector('.status').textContent.startsWith('Lotsen går inte att nå')", timeout=30)
+        assert_accessible(page, "the demo page while Lotsen cannot be reached", shadow=True)
+
+        page.shadow("root.querySelector('.panel').append(Object.assign(document.createElement('button'), { className: 'nameless' }))")
+        found = axe_violations(page, "a nameless button in the shadow root")
+        assert [(v["id"], [n["target"] for n in v["nodes"]]) for v in found.violations] == [
+            ("button-name", [[["#lotsen", ".nameless"]]])
+        ], found.report()
 
 
 def relative_luminance(rgb: tuple[float, float, float]) -> float:
