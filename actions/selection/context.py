@@ -46,6 +46,8 @@ class FollowupReader:
     markers: tuple[re.Pattern[str], ...]
     pronouns: frozenset[str]
     max_words: int
+    max_marked_words: int
+    counterpart_pronouns: frozenset[str]
     # A message of at most this many words that carries a specific ask is a follow-up.
     short_ask_words: int
     # Below this content similarity a short message with a specific ask leans on the conversation.
@@ -60,10 +62,16 @@ class FollowupReader:
                 markers=tuple(re.compile(m) for m in data["markers"]),
                 pronouns=frozenset(str(p) for p in data["pronouns"]),
                 max_words=int(data["max_words"]), short_ask_words=int(data["short_ask_words"]),
+                max_marked_words=int(data["max_marked_words"]),
+                counterpart_pronouns=frozenset(str(w) for w in data["counterpart_pronouns"]),
                 weak_content=float(data["weak_content"]),
             )
         except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError, re.error) as exc:
             raise KnowledgeError(f"{path}: invalid follow-ups file: {exc!r}") from exc
+
+    def refers_to_counterpart(self, text: str) -> bool:
+        """Whether ``text`` points back to someone or somewhere already named ("från dem", "dit")."""
+        return bool(self.counterpart_pronouns.intersection(_WORD.findall(fold_lower(text))))
 
     def leans_on_context(self, text: str, form: QuestionForm, content: float, context: Context) -> bool:
         """Whether ``text`` (with ``content``: its best entry similarity on its own) is a follow-up."""
@@ -71,10 +79,12 @@ class FollowupReader:
             return False
         folded = fold_lower(text).strip()
         words = _WORD.findall(folded)
-        if not words or len(words) > self.max_words:
+        if not words or len(words) > self.max_marked_words:
             return False
         if any(m.search(folded) for m in self.markers):
             return True
+        if len(words) > self.max_words:
+            return False
         if self.pronouns.intersection(words):
             return content < 2 * self.weak_content
         if form.specific and len(words) <= self.short_ask_words:

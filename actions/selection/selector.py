@@ -112,7 +112,8 @@ class EntrySelector:
             form = QuestionForm(asks=(), yes_no=context.yes_no)
         topics = self._topic_probabilities(text, nlu_topics, context if from_context else None, content, nlu_share)
         new_counterpart = from_context and counterpart is not None and counterpart != context.counterpart
-        counterpart = counterpart or (context.counterpart if from_context else None)
+        keeps = from_context or self.followups.refers_to_counterpart(text)
+        counterpart = counterpart or (context.counterpart if keeps else None)
         ranked = self._ranked(form, topics, similarities, self.search.entry_probabilities(text), counterpart,
                               context if from_context else None)
         best = ranked[0]
