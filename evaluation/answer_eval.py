@@ -339,9 +339,9 @@ def main() -> None:
                                 singles(lotsen, Parser(default_model), single_items), False)
     wrong, chatter = false_answers(lotsen, parser, single_items)
     lines += [f"- smalltalk and out-of-scope questions answered with a knowledge entry: {wrong}/{chatter}", ""]
-    conv_path = base / "conversations.yml"
-    if conv_path.exists():
-        c = conversations(lotsen, parser, load_items(conv_path)[:limit])
+    conv_items = [c for f in sorted(base.glob("conversations*.yml")) for c in load_items(f)[:limit]]
+    if conv_items:
+        c = conversations(lotsen, parser, conv_items)
         lines += ["### Conversations (last message)", "",
                   f"- entry accuracy: **{c['correct']}/{c['answerable']} = {pct(c['correct'], c['answerable'])}**",
                   f"- unanswerable last asks answered honestly: {c['honest']}/{c['unanswerable']}",
@@ -359,9 +359,9 @@ def main() -> None:
         lines += [f"  - {form}: {f['fits'][form]}/{n}" for form, n in sorted(f["totals"].items())] + [""]
         if args.verbose:
             lines += [f"- {m}" for m in f["misses"]] + [""]
-    cond_path = base / "conditions.yml"
-    if cond_path.exists():
-        k = conditions(lotsen, parser, load_items(cond_path)[:limit])
+    cond_items = [c for f in sorted(base.glob("conditions*.yml")) for c in load_items(f)[:limit]]
+    if cond_items:
+        k = conditions(lotsen, parser, cond_items)
         lines += ["### Stated conditions", "",
                   f"- verdict right: **{k['right']}/{k['total']} = {pct(k['right'], k['total'])}**",
                   f"- wrong yes: **{k['wrong_yes']}**", ""]
