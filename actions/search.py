@@ -68,12 +68,12 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Mapping, Optional, Sequence
+from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
 
 import yaml
 
 from actions.knowledge import Entry, KnowledgeBase
-from actions.search_index import Index, TopicClassifier
+from actions.search_index import Index, TextFeatures, TopicClassifier
 from actions.search_text import (
     Analyzer, default_lemmatize, dice, expand, fold, known_form, load_stopwords, ngrams, stem, trigrams,
 )
@@ -138,8 +138,9 @@ class KnowledgeSearch:
     split_cache: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # P(entry | question) from the entries' titles and example questions (entry selection).
     entry_classifier: Optional[TopicClassifier] = None
+    features: Optional[TextFeatures] = None
     # The scores of the last few texts (each message is scored by several steps).
-    recent: dict[tuple[str, str], dict[str, float]] = field(default_factory=dict)
+    recent: dict[tuple[str, str], Any] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -186,16 +187,16 @@ class KnowledgeSearch:
             split_cache=splitter,
         )
         labels = {intent for intent, _ in texts}
-        text_ngrams = lambda text: list(ngrams(analyzer.words(text)).elements())  # noqa: E731
-        if len(labels) > 1 and labels & set(kb.by_topic):
-            search.classifier = TopicClassifier(
-                [q for _, q in texts], [intent for intent, _ in texts], search._terms, text_ngrams,
-            )
         entry_examples = [(e.id, q) for e in entries for q in (e.title, *e.questions)]
+        text_ngrams = lambda text: list(ngrams(analyzer.words(text)).elements())  # noqa: E731
+        # One feature space for both classifiers: the examples' (entry texts are among them).
+        corpus = [q for _, q in texts] or [q for _, q in entry_examples]
+        search.features = TextFeatures(corpus, search._terms, text_ngrams)
+        if len(labels) > 1 and labels & set(kb.by_topic):
+            search.classifier = TopicClassifier(search.features, [q for _, q in texts], [i for i, _ in texts])
         if len(entries) > 1:
             search.entry_classifier = TopicClassifier(
-                [q for _, q in entry_examples], [i for i, _ in entry_examples], search._terms, text_ngrams,
-            )
+                search.features, [q for _, q in entry_examples], [i for i, _ in entry_examples])
         return search
 
     def entry_similarities(self, text: str) -> dict[str, float]:
@@ -228,10 +229,18 @@ class KnowledgeSearch:
         return {entry.id: score for entry, score in zip(self.entries, scores)}
 
     def _entry_probabilities(self, text: str) -> dict[str, float]:
-        return self.entry_classifier.probabilities(text) if self.entry_classifier else {}
+        return self.entry_classifier.probabilities_of(self._row(text)) if self.entry_classifier else {}
 
     def _topic_probabilities(self, text: str) -> dict[str, float]:
-        return self.classifier.probabilities(text) if self.classifier else {}
+        return self.classifier.probabilities_of(self._row(text)) if self.classifier else {}
+
+    def _row(self, text: str) -> Any:
+        """The message's feature row, computed once for both classifiers."""
+        key = ("features", text)
+        if key not in self.recent:
+            self._memo("features", text, lambda t: {})  # keeps the memo bounded
+            self.recent[key] = self.features.transform([text])  # type: ignore[union-attr,assignment]
+        return self.recent[key]
 
     def search(self, text: str, limit: int = 3, per_topic: int = MAX_PER_TOPIC) -> list[Hit]:
         """The ``limit`` best entries for ``text``, best first, scores in 0..1.

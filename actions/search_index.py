@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from typing import Callable
+from typing import Any, Callable
 
 BM25_K1 = 1.2
 BM25_B = 0.75
@@ -87,28 +87,42 @@ class Index:
         ]
 
 
-class TopicClassifier:
-    """A linear SVM over the example questions, with softmax probabilities per intent.
+class TextFeatures:
+    """TF-IDF of the index terms (stems and compound parts) and of their character n-grams,
+    fitted once and shared by the topic and the entry classifier (one transform per message)."""
 
-    Features: TF-IDF of the index terms (stems and compound parts) and of
-    their character n-grams.
-    """
-
-    def __init__(self, texts: list[str], labels: list[str], terms: Callable[[str], list[str]],
+    def __init__(self, texts: list[str], terms: Callable[[str], list[str]],
                  ngrams: Callable[[str], list[str]]) -> None:
         from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.pipeline import make_union
+
+        self.vectorizers = (
+            TfidfVectorizer(analyzer=terms, sublinear_tf=True).fit(texts),
+            TfidfVectorizer(analyzer=ngrams, sublinear_tf=True, min_df=2).fit(texts),
+        )
+
+    def transform(self, texts: list[str]) -> Any:
+        """The feature rows of ``texts`` (a sparse matrix, one row per text)."""
+        from scipy.sparse import hstack
+
+        return hstack([v.transform(texts) for v in self.vectorizers]).tocsr()
+
+
+class TopicClassifier:
+    """A linear SVM over example texts, with softmax probabilities per label (intent or entry)."""
+
+    def __init__(self, features: TextFeatures, texts: list[str], labels: list[str]) -> None:
         from sklearn.svm import LinearSVC
 
-        self.features = make_union(
-            TfidfVectorizer(analyzer=terms, sublinear_tf=True),
-            TfidfVectorizer(analyzer=ngrams, sublinear_tf=True, min_df=2),
-        )
-        self.model = LinearSVC(C=SVC_C).fit(self.features.fit_transform(texts), labels)
+        self.features = features
+        self.model = LinearSVC(C=SVC_C).fit(features.transform(texts), labels)
 
     def probabilities(self, text: str) -> dict[str, float]:
-        """P(intent | text) for every intent of the examples."""
-        decision = self.model.decision_function(self.features.transform([text]))[0] * SVC_TEMPERATURE
+        """P(label | text) for every label of the examples."""
+        return self.probabilities_of(self.features.transform([text]))
+
+    def probabilities_of(self, row: Any) -> dict[str, float]:
+        """P(label | text) from the text's feature row (``TextFeatures.transform``)."""
+        decision = self.model.decision_function(row)[0] * SVC_TEMPERATURE
         exps = [math.exp(d - max(decision)) for d in decision]
         total = sum(exps)
         return {label: e / total for label, e in zip(self.model.classes_, exps)}
