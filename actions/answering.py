@@ -14,6 +14,7 @@ How an answer opens (docs/knowledge.md, "How an answer opens"):
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional, Sequence
@@ -25,6 +26,8 @@ from actions.knowledge import Entry, KnowledgeBase, KnowledgeError
 from actions.selection.case_facts import CaseFacts
 from actions.selection.selector import Selection
 
+# A verdict that says yes (a wrong yes is the worst answer Lotsen can give).
+POSITIVE_VERDICT = re.compile(r"^ja\b", re.IGNORECASE)
 # Most specific first: a Nordic capital is also a capital and a city.
 TAILORING_PRECEDENCE = ("nordic_capital", "capital", "nordic", "eu_member", "city", "country", "organisation")
 PRESENTATION_KEYS = (
@@ -103,6 +106,8 @@ def opening(entry: Entry, yes_no: bool, question: str, facts: Optional[CaseFacts
     if entry.rule is not None and facts is not None:
         reading = facts.reading(entry.rule.fact, question)
         return getattr(entry.rule, reading) if reading is not None else entry.rule.unstated
+    if entry.verdict and POSITIVE_VERDICT.match(entry.verdict) and facts is not None and facts.breaks_any(question):
+        return None  # the official stated a fact that breaks some rule: no "Ja" from an entry that does not weigh it
     return entry.verdict
 
 

@@ -94,9 +94,10 @@ def build_selector(knowledge: KnowledgeBase, directory: Path, gazetteer: Gazette
     """The entry selector and the case-fact reader over ``knowledge`` (``directory``: knowledge/)."""
     asks = AskReader.load(directory)
     check_references(knowledge, asks, gazetteer)
+    facts = CaseFacts.load(directory)
     selector = EntrySelector(knowledge, search or KnowledgeSearch.build(knowledge), asks,
-                             FollowupReader.load(directory), gazetteer)
-    return selector, CaseFacts.load(directory)
+                             FollowupReader.load(directory), gazetteer, facts)
+    return selector, facts
 
 
 def build_runtime(settings: Settings, engine: Optional[Engine] = None) -> Runtime:

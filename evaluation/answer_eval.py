@@ -120,6 +120,18 @@ class Lotsen:
         openings = [o for i in plan.selection.entries for o in self._openings(self.kb.entries[i])]
         return any(reply.startswith(o) for o in openings) or opening_kind(reply) != "statement"
 
+    def verdict_given(self, text: str, plan: Plan) -> str:
+        """The verdict the reply opens with: "yes", "no", "conditional" or "statement". A rule's
+        sentence counts as what it says (its ``holds`` is a yes, even "Ja, i enskilda fall – …")."""
+        reply = self.reply_text(text, plan).removeprefix(self.presentation.english_note).lstrip()
+        for entry_id in plan.selection.entries if plan.selection and not plan.selection.nearest else ():
+            rule = self.kb.entries[entry_id].rule
+            if rule is not None:
+                for verdict, sentence in (("yes", rule.holds), ("no", rule.breaks), ("conditional", rule.unstated)):
+                    if reply.startswith(sentence):
+                        return verdict
+        return opening_kind(reply)
+
     @staticmethod
     def _openings(entry: Any) -> list[str]:
         rule = [entry.rule.holds, entry.rule.breaks, entry.rule.unstated] if entry.rule else []
@@ -279,9 +291,8 @@ def conditions(lotsen: Lotsen, parser: Parser, items: list[dict[str, Any]]) -> d
     rows = []
     for item in items:
         plan, _ = lotsen.plan(item["text"], parses[item["text"]])
-        kind = opening_kind(lotsen.reply_text(item["text"], plan), lotsen.presentation.english_note)
         expected = str(item["verdict"]).lower().replace("true", "yes").replace("false", "no")
-        got = {"yes": "yes", "no": "no", "conditional": "conditional"}.get(kind, "statement")
+        got = lotsen.verdict_given(item["text"], plan)
         right += got == expected
         wrong_yes += got == "yes" and expected != "yes"
         if got != expected:

@@ -5,8 +5,9 @@ A conditional knowledge entry names the fact its answer depends on (its
 the ordinary operation). :meth:`CaseFacts.reading` says whether the message
 satisfies the condition (``HOLDS``), breaks it (``BREAKS``) or does not say
 (``None``), from the cues in ``knowledge/case_facts.yml``. A cue that breaks the
-condition wins over one that satisfies it: a wrong yes is worse than a
-cautious no.
+condition wins over one that satisfies it (a wrong yes is worse than a
+cautious no), unless it is part of the satisfying one ("inte en krona från
+vår budget").
 """
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ HOLDS = "holds"
 BREAKS = "breaks"
 Reading = Literal["holds", "breaks"]
 # How far before a cue (in characters) a negation cancels it.
-NEGATION_REACH = 20
+NEGATION_REACH = 24
 
 
 @dataclass(frozen=True)
@@ -54,19 +55,25 @@ class CaseFacts:
         """Whether ``text`` satisfies (``holds``), breaks (``breaks``) or does not state ``fact``."""
         folded = fold_lower(text)
         sides = self.cues[fact]
-        if any(self._stated(c, folded) for c in sides[BREAKS]):
+        holds = [m for c in sides[HOLDS] for m in self._stated(c, folded)]
+        inside = lambda m: any(h.start() <= m.start() and m.end() <= h.end() for h in holds)  # noqa: E731
+        # A breaking cue inside a satisfying one ("inte en krona från vår budget") is part of it.
+        if any(not inside(m) for c in sides[BREAKS] for m in self._stated(c, folded)):
             return BREAKS
-        if any(self._stated(c, folded) for c in sides[HOLDS]):
-            return HOLDS
-        return None
+        return HOLDS if holds else None
 
-    def _stated(self, cue: re.Pattern[str], folded: str) -> bool:
-        """``cue`` occurs somewhere in ``folded`` without a negation just before it."""
+    def breaks_any(self, text: str) -> bool:
+        """Whether ``text`` states a fact that breaks any rule's condition."""
+        return any(self.reading(fact, text) == BREAKS for fact in self.cues)
+
+    def _stated(self, cue: re.Pattern[str], folded: str) -> list[re.Match[str]]:
+        """Where ``cue`` occurs in ``folded`` without a negation just before it."""
+        found = []
         for match in cue.finditer(folded):
             cut = max(0, match.start() - NEGATION_REACH)
             before = folded[cut:match.start()]
             if cut > 0 and folded[cut - 1].isalnum():  # never half a word ("hej" is not "ej")
                 before = before.partition(" ")[2]
             if not any(n.search(before) for n in self.negations):
-                return True
-        return False
+                found.append(match)
+        return found

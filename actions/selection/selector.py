@@ -34,6 +34,7 @@ from actions.counterparts import Gazetteer
 from actions.knowledge import Entry, KnowledgeBase
 from actions.search import KnowledgeSearch
 from actions.selection.asks import YES_NO, AskReader, QuestionForm
+from actions.selection.case_facts import CaseFacts
 from actions.selection.context import Context, FollowupReader
 
 # Weights of the score (tuned on tests/dev/entries.yml and tests/dev/conversations.yml).
@@ -61,6 +62,8 @@ NAMED_COUNTERPART = 0.1
 TAGGED_COUNTERPART = 0.05
 # Only tags that set a counterpart apart count (every city is a city).
 SPECIFIC_TAGS = frozenset({"capital", "nordic_capital", "nordic", "eu_member"})
+# An entry whose rule depends on a fact the message states ("Sida betalar 80 procent").
+STATED_FACT = 0.1
 # A general entry competes with this share of the best topic's probability.
 GENERAL_SHARE = 0.9
 # Below this confidence the best entry is only offered as the nearest one.
@@ -99,6 +102,7 @@ class EntrySelector:
     asks: AskReader
     followups: FollowupReader
     gazetteer: Gazetteer
+    facts: CaseFacts
 
     def select(self, text: str, nlu_topics: Mapping[str, float], context: Context = Context(),
                counterpart: Optional[str] = None, nlu_share: float = NLU_SHARE) -> Selection:
@@ -114,8 +118,9 @@ class EntrySelector:
         new_counterpart = from_context and counterpart is not None and counterpart != context.counterpart
         keeps = from_context or self.followups.refers_to_counterpart(text)
         counterpart = counterpart or (context.counterpart if keeps else None)
+        stated = {f for f in self.facts.cues if self.facts.reading(f, text) is not None}
         ranked = self._ranked(form, topics, similarities, self.search.entry_probabilities(text), counterpart,
-                              context if from_context else None)
+                              context if from_context else None, stated)
         best = ranked[0]
         repeat = from_context and counterpart == context.counterpart and best.entry.id in context.reply_entries
         if repeat:
@@ -229,8 +234,10 @@ class EntrySelector:
     def _ranked(
         self, form: QuestionForm, topics: Mapping[str, float], similarities: Mapping[str, float],
         entry_probs: Mapping[str, float], counterpart: Optional[str], context: Optional[Context] = None,
+        stated: frozenset[str] | set[str] = frozenset(),
     ) -> list["Scored"]:
-        """Every candidate entry scored for the question, best first (``context``: of a follow-up)."""
+        """Every candidate entry scored for the question, best first (``context``: of a follow-up;
+        ``stated``: the case facts the message states)."""
         top_topic = max(topics.values(), default=0.0)
         general = {self.asks.general_entry(a) for a in form.asks} - {None}
         last, near = self._conversation_entries(context)
@@ -246,6 +253,8 @@ class EntrySelector:
             prob = entry_probs.get(entry.id, 0.0)
             score = TOPIC * topic_p + SIMILARITY * sim + ENTRY * prob + ASK * fit
             score += LAST_ENTRY if entry.id in last else RELATED if entry.id in near else 0.0
+            if entry.rule is not None and entry.rule.fact in stated:
+                score += STATED_FACT  # the official states the very fact this entry's answer depends on
             if counterpart and self._about(entry, counterpart):
                 score += NAMED_COUNTERPART  # the entry says something about just this counterpart
             elif tags and any(t.when in tags and t.when in SPECIFIC_TAGS for t in entry.tailoring):

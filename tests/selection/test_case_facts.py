@@ -20,6 +20,8 @@ def facts() -> CaseFacts:
     ("Projektet är helt finansierat av Sida och kostar oss inget.", HOLDS),
     ("Sida betalar allt, vi har ingen egen insats.", HOLDS),
     ("Får vi delta i ett biståndsprojekt i Kampala?", None),
+    ("Inte en enda krona kommer från vår budget, allt betalas av Sida.", HOLDS),  # the breaking cue is inside it
+    ("Sida betalar resorna men inte arbetstiden.", BREAKS),
 ])
 def test_who_pays(facts, text, reading):
     assert facts.reading("cost_coverage", text) == reading

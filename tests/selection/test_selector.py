@@ -78,6 +78,16 @@ def test_a_conditional_entry_applies_its_rule_to_the_stated_case(parts, text, op
     assert rule is not None and composed.text.startswith(getattr(rule, opening))
 
 
+def test_no_entry_says_yes_when_the_official_states_a_fact_that_breaks_a_rule(parts):
+    kb = parts[0]
+    entry = kb.entries["omfattning.alla-namnder-bolag"]
+    assert entry.verdict.startswith("Ja") and entry.rule is None
+    text = "Projektet har inget med vår verksamhet att göra. Gäller strategin för oss ändå?"
+    selection, composed = reply(parts, text, {"omfattning": 0.99})
+    assert selection.entries[0] == entry.id
+    assert not composed.text.startswith("Ja")
+
+
 def test_a_follow_up_leans_on_the_conversation_and_keeps_its_counterpart(parts):
     context = Context(topic="delegationsbesok", entry_id="delegationsbesok.prioritera-besok",
                       counterpart="Nairobi", reply_entries=("delegationsbesok.prioritera-besok",), yes_no=True)
