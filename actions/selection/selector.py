@@ -53,6 +53,7 @@ CONTEXT_SHARE = 0.7
 # A follow-up whose best entry similarity reaches this names a topic of its own ("och ett
 # samarbetsavtal då?"): NLU's confidence in it then takes weight from the conversation's topic.
 OWN_TOPIC_CONTENT = 0.3
+SURE_NLU = 0.8
 # In a follow-up, the last reply's entries and the entries they relate to get these bonuses:
 # a follow-up usually asks more about what was just answered.
 LAST_ENTRY = 0.1
@@ -119,8 +120,9 @@ class EntrySelector:
         keeps = from_context or self.followups.refers_to_counterpart(text)
         counterpart = counterpart or (context.counterpart if keeps else None)
         stated = {f for f in self.facts.cues if self.facts.reading(f, text) is not None}
+        leaning = context if from_context and not self._names_other_topic(nlu_topics, content, context) else None
         ranked = self._ranked(form, topics, similarities, self.search.entry_probabilities(text), counterpart,
-                              context if from_context else None, stated)
+                              leaning, stated)
         best = ranked[0]
         repeat = from_context and counterpart == context.counterpart and best.entry.id in context.reply_entries
         if repeat:
@@ -187,6 +189,15 @@ class EntrySelector:
         """A question rather than a bare yes/no or thanks: it asks something specific or ends in "?"."""
         form = self.asks.read(text)
         return form.specific or (text.strip().endswith("?") and len(text.split()) > 1)
+
+    @staticmethod
+    def _names_other_topic(nlu: Mapping[str, float], content: float, context: Context) -> bool:
+        """A follow-up with content of its own that NLU is sure belongs to another topic
+        ("And what does påverkan mean?" after samverkan): the last answer's entries get no preference."""
+        if content < OWN_TOPIC_CONTENT or not nlu:
+            return False
+        topic, probability = max(nlu.items(), key=lambda item: item[1])
+        return topic != context.topic and probability >= SURE_NLU
 
     def _topic_probabilities(self, text: str, nlu: Mapping[str, float], context: Optional[Context],
                              content: float, nlu_share: float = NLU_SHARE) -> dict[str, float]:
