@@ -11,18 +11,17 @@ export RASA_TELEMETRY_ENABLED ?= false
 .PHONY: setup run test train eval eval-cv bench validate clean help
 .DEFAULT_GOAL := help
 
-help:
-	@echo "make run    start Lotsen (Rasa :5005, actions :5055)"
-	@echo "make test   the whole test suite (what CI runs)"
-	@echo "make eval   NLU evaluation on the held-out questions"
-	@echo "make bench  latency, throughput, memory vs Rasa's default assistant"
-	@echo "make train  train the model if data, domain or config changed"
+# Every target with a "## what it does" comment after its prerequisites is listed.
+help: ## this list: every target and what it does
+	@awk 'BEGIN { FS = ":[^#]*## " } /^[a-zA-Z0-9_.-]+:[^=]*## / { printf "  make %-19s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 
-$(VENV)/.installed: requirements.txt requirements.lock
+# Development and test packages too (requirements-dev.txt includes requirements.txt);
+# the production image installs requirements.txt only (deploy/Dockerfile).
+$(VENV)/.installed: requirements.txt requirements-dev.txt requirements.lock
 	@PYTHON310=$$(scripts/find_python310.sh) || exit 1; \
 	  test -x $(PY) || $$PYTHON310 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade "pip==24.0"
-	$(PY) -m pip install --quiet -r requirements.txt -c requirements.lock
+	$(PY) -m pip install --quiet -r requirements-dev.txt -c requirements.lock
 	@touch $@
 
 $(SPACY_MODEL): $(VENV)/.installed nlp/build_pipeline.py nlp/lemma_overrides.yml
@@ -31,32 +30,32 @@ $(SPACY_MODEL): $(VENV)/.installed nlp/build_pipeline.py nlp/lemma_overrides.yml
 .env:
 	@scripts/dev_env.sh
 
-setup: $(VENV)/.installed $(SPACY_MODEL) .env
+setup: $(VENV)/.installed $(SPACY_MODEL) .env ## .venv (with the test packages), the Swedish spaCy pipeline and .env, each only when missing or stale
 
-train: setup
+train: setup ## train the model only if data/, domain.yml or config.yml changed
 	@$(PY) scripts/train_if_changed.py
 
-run: setup
+run: setup ## start Lotsen: Rasa :5005, actions :5055, widget demo :8080, review app :8090
 	@scripts/run.sh
 
-validate: setup
+validate: setup ## rasa data validate on data/, domain.yml and config.yml
 	$(RASA) data validate --data data --domain domain.yml --config config.yml
 
-test: setup
+test: setup ## everything CI runs (scripts/test.sh)
 	@scripts/test.sh
 
-eval: setup
+eval: setup ## NLU quality vs Rasa's default pipeline and a TF-IDF baseline on the held-out questions
 	$(PY) -m evaluation.nlu_eval
 	$(PY) -m evaluation.answer_eval --with-default
 
 # Rasa's own 3-fold cross-validation of Lotsen's pipeline on data/ (about 10 minutes).
-eval-cv: setup
+eval-cv: setup ## Rasa's 3-fold cross-validation of Lotsen's pipeline (about 10 minutes)
 	$(RASA) test nlu --nlu data --config config.yml --cross-validation --folds 3 --out results/cv
 
-bench: setup
+bench: setup ## latency, throughput and memory vs Rasa's default assistant
 	$(PY) -m evaluation.bench
 
-clean:
+clean: ## remove models/, results/ and var/spacy/
 	rm -rf models results var/spacy
 
 -include mk/*.mk

@@ -12,8 +12,8 @@ HOSTILE_MESSAGES ?= 3000
 
 .PHONY: hostile hostile-long
 
-hostile: setup
+hostile: setup ## the hostile-input corpus against REST, socket.io, Teams, the review app and the widget
 	$(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/hostile
 
-hostile-long: setup
+hostile-long: setup ## one conversation of HOSTILE_MESSAGES (3000) messages over REST
 	$(VENV)/bin/python -m tests.hostile.long_conversation --messages $(HOSTILE_MESSAGES)

@@ -9,5 +9,5 @@ VENV ?= .venv
 
 .PHONY: search-eval
 
-search-eval: setup
+search-eval: setup ## knowledge-search accuracy: development set, cross-validation, held-out rate
 	$(VENV)/bin/python scripts/search_eval.py --cv --heldout

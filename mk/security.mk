@@ -5,5 +5,5 @@
 VENV ?= .venv
 
 .PHONY: audit
-audit: $(VENV)/.installed
+audit: $(VENV)/.installed ## pip-audit and npm audit against security/accepted-findings.yml
 	@VENV=$(VENV) scripts/security_audit.sh

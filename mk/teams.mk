@@ -13,12 +13,12 @@ TEAMS_NODE_STAMP := $(TEAMS_DIR)/node_modules/.package-lock.json
 
 .PHONY: teams-package teams-node-modules
 
-teams-node-modules: $(TEAMS_NODE_STAMP)
+teams-node-modules: $(TEAMS_NODE_STAMP) ## install teams/'s npm packages (the manifest schemas)
 
 $(TEAMS_NODE_STAMP): $(TEAMS_DIR)/package.json $(TEAMS_DIR)/package-lock.json
 	cd $(TEAMS_DIR) && npm ci --no-audit --no-fund
 	touch $@
 
-teams-package: $(TEAMS_NODE_STAMP)
+teams-package: $(TEAMS_NODE_STAMP) ## build and validate the Teams app package (build/lotsen-teams.zip)
 	$(VENV)/bin/python $(TEAMS_DIR)/build_package.py --output $(TEAMS_PACKAGE)
 	$(VENV)/bin/python $(TEAMS_DIR)/validate_manifest.py $(TEAMS_PACKAGE)
