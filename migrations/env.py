@@ -7,8 +7,9 @@ from logging.config import fileConfig
 
 from alembic import context
 
-from actions.records import create_engine, metadata
+from actions.records import create_engine
 from actions.settings import DEFAULT_DB_PATH
+from review.schema import TARGET_METADATA  # the records and the review app's audit log
 
 config = context.config
 if config.config_file_name and config.attributes.get("connection") is None:
@@ -18,14 +19,14 @@ if config.config_file_name and config.attributes.get("connection") is None:
 def run_migrations() -> None:
     connection = config.attributes.get("connection")
     if connection is not None:
-        context.configure(connection=connection, target_metadata=metadata)
+        context.configure(connection=connection, target_metadata=TARGET_METADATA)
         with context.begin_transaction():
             context.run_migrations()
         return
     url = os.environ.get("ENGAGEMENT_DB_URL") or f"sqlite:///{DEFAULT_DB_PATH}"
     engine = create_engine(url)
     with engine.begin() as conn:
-        context.configure(connection=conn, target_metadata=metadata)
+        context.configure(connection=conn, target_metadata=TARGET_METADATA)
         with context.begin_transaction():
             context.run_migrations()
 
