@@ -34,6 +34,7 @@ from rasa.core.actions.action import ActionExecutionRejection, RemoteAction, cre
 from rasa.shared.core.events import BotUttered, Event, UserUttered
 
 from actions.settings import seconds_setting
+from rasa_patches.core import Patch, apply as apply_patches, rasa_original
 
 if TYPE_CHECKING:
     from rasa.core.channels.channel import OutputChannel
@@ -55,7 +56,7 @@ def action_timeout(env: Mapping[str, str] = os.environ) -> float:
 
 _timeout_seconds = action_timeout()
 
-_original_run = RemoteAction.run
+_original_run = rasa_original(RemoteAction, "run")
 
 
 def apologised_this_turn(tracker: "DialogueStateTracker") -> bool:
@@ -102,8 +103,12 @@ async def run_or_apologise(
         return await apology(nlg, tracker, output_channel)
 
 
+PATCHES = (Patch(__name__, RemoteAction, "run", run_or_apologise),)
+
+
 def apply() -> None:
-    RemoteAction.run = run_or_apologise  # type: ignore[method-assign]
+    """This patch alone (Rasa's start-up applies every patch: ``rasa_patches.apply_all``)."""
+    apply_patches(PATCHES)
 
 
 def applied() -> bool:

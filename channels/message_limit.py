@@ -41,6 +41,7 @@ from rasa.core.processor import MessageProcessor
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from actions.plain_text import clean_text
+from rasa_patches.core import Patch, apply as apply_patches, rasa_original
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ RESPONSE = "utter_message_too_long"
 MAX_METADATA_DEPTH = 16
 MAX_METADATA_CHARS = 16_000
 
-_original_handle = MessageProcessor._handle_message_with_tracker
+_original_handle = rasa_original(MessageProcessor, "_handle_message_with_tracker")
 
 
 def truncate(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
@@ -137,5 +138,9 @@ async def handle_guarded(processor: MessageProcessor, message: UserMessage, trac
         await notice(processor, message, tracker)
 
 
+PATCHES = (Patch(__name__, MessageProcessor, "_handle_message_with_tracker", handle_guarded),)
+
+
 def apply() -> None:
-    MessageProcessor._handle_message_with_tracker = handle_guarded  # type: ignore[method-assign]
+    """This patch alone (Rasa's start-up applies every patch: ``rasa_patches.apply_all``)."""
+    apply_patches(PATCHES)

@@ -1,11 +1,7 @@
-"""Measured speed-ups for Rasa 3.6, applied when Rasa imports the project's
-channels (credentials.yml names them, so every ``rasa run`` of Lotsen loads
-this): the action-response schema check below, and the patches in
-``rasa_patches/`` (DIET loaded without a training step, SQLite tracker-store
-commits that do not wait for the disk, event classes looked up by name,
-kept-alive connections to the action server, and the session rollover that
-bounds the cost of long conversations). Each is explained, with its py-spy
-figure, in its module and in docs/performance.md.
+"""A measured speed-up for Rasa 3.6: the action-response schema checked once.
+Applied with every other patch by ``rasa_patches.apply_all()`` (listed in
+``rasa_patches.PATCH_MODULES``), explained with its py-spy figure in
+docs/performance.md.
 
 Rasa validates every action-server response with ``jsonschema.validate``,
 which with the pinned jsonschema 4.17 re-checks the *schema itself* against
@@ -25,12 +21,9 @@ from jsonschema.exceptions import best_match
 from jsonschema.validators import validator_for
 from rasa.core.actions.action import RemoteAction
 
-from rasa_patches import (
-    action_connections, event_types, fast_model_load, graph_runner, predict_call, rule_lookup, session_rollover,
-    sparse_features, sql_tracker_queries, sqlite_tracker_store,
-)
+from rasa_patches.core import Patch, apply as apply_patches, rasa_original
 
-_original = RemoteAction._validate_action_result
+_original = rasa_original(RemoteAction, "_validate_action_result")
 
 
 def _checked_validator(schema: dict[str, Any]) -> Any:
@@ -102,15 +95,9 @@ def validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
     raise error  # not reached unless the two disagree; never accept an invalid response
 
 
+PATCHES = (Patch(__name__, RemoteAction, "_validate_action_result", validate_action_result),)
+
+
 def apply() -> None:
-    RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
-    fast_model_load.apply()  # Rasa imports the channels before it loads the model
-    predict_call.apply()
-    graph_runner.apply()
-    sparse_features.apply()
-    rule_lookup.apply()
-    sqlite_tracker_store.apply()  # ... and before it creates the tracker store
-    sql_tracker_queries.apply()
-    event_types.apply()
-    action_connections.apply()
-    session_rollover.apply()  # raises on a bad LOTSEN_SESSION_TURNS, so Rasa does not start
+    """This patch alone (Rasa's start-up applies every patch: ``rasa_patches.apply_all``)."""
+    apply_patches(PATCHES)

@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 from typing import Any, Dict, Optional, Text
 
+from rasa.core.channels.channel import InputChannel
 from rasa.core.channels.rest import RestInput
 from sanic.exceptions import InvalidUsage
 from sanic.request import Request
@@ -73,6 +74,14 @@ def check_body(body: Dict[str, Any]) -> None:
 
 class LotsenRestInput(RestInput):
     """Rasa's REST channel with its request body validated (400 instead of 500)."""
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        """Rasa creates its channels at start-up: refuse one without Lotsen's patches (a plain ``rasa run``)."""
+        from rasa_patches import require_applied
+
+        require_applied(cls.name())
+        return super().from_credentials(credentials)
 
     @classmethod
     def name(cls) -> Text:

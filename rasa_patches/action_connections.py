@@ -19,7 +19,10 @@ import aiohttp
 from rasa.core.constants import DEFAULT_REQUEST_TIMEOUT
 from rasa.utils.endpoints import EndpointConfig
 
+from rasa_patches.core import Patch, apply as apply_patches, rasa_original
+
 KEEPALIVE_SECONDS = 2.0
+RASA_SESSION = rasa_original(EndpointConfig, "session")  # Rasa's own: a new ClientSession per call
 
 
 class _Borrowed:
@@ -56,5 +59,9 @@ def shared_session(self: EndpointConfig) -> _Borrowed:
     return _Borrowed(cached[1])
 
 
+PATCHES = (Patch(__name__, EndpointConfig, "session", shared_session),)
+
+
 def apply() -> None:
-    EndpointConfig.session = shared_session  # type: ignore[method-assign,assignment]
+    """This patch alone (Rasa's start-up applies every patch: ``rasa_patches.apply_all``)."""
+    apply_patches(PATCHES)

@@ -15,7 +15,9 @@ from typing import Optional
 import rasa.shared.utils.common
 from rasa.shared.core.events import Event
 
-_original_resolve = Event.resolve_by_type
+from rasa_patches.core import Patch, apply as apply_patches, rasa_original
+
+_original_resolve = rasa_original(Event, "resolve_by_type")
 
 
 @lru_cache(maxsize=1)
@@ -38,5 +40,9 @@ def resolve_by_type(type_name: str, default: Optional[type[Event]] = None) -> Op
     return _original_resolve(type_name, default)  # Rasa's own answer for unknown names ("topic", default, error)
 
 
+PATCHES = (Patch(__name__, Event, "resolve_by_type", staticmethod(resolve_by_type)),)
+
+
 def apply() -> None:
-    Event.resolve_by_type = staticmethod(resolve_by_type)  # type: ignore[method-assign]
+    """This patch alone (Rasa's start-up applies every patch: ``rasa_patches.apply_all``)."""
+    apply_patches(PATCHES)

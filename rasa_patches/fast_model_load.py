@@ -27,7 +27,9 @@ from rasa.nlu.classifiers.diet_classifier import DIET
 from rasa.utils.tensorflow.model_data import RasaModelData
 from rasa.utils.tensorflow.models import RasaModel
 
-_original_load = RasaModel.load.__func__  # type: ignore[attr-defined]
+from rasa_patches.core import Patch, apply as apply_patches, rasa_original
+
+_original_load = rasa_original(RasaModel, "load")  # the classmethod's function
 
 
 def _first_batch(model_data: RasaModelData) -> Any:
@@ -60,5 +62,9 @@ def load_for_prediction(
     return model
 
 
+PATCHES = (Patch(__name__, RasaModel, "load", classmethod(load_for_prediction)),)
+
+
 def apply() -> None:
-    RasaModel.load = classmethod(load_for_prediction)  # type: ignore[method-assign,assignment]
+    """This patch alone (Rasa's start-up applies every patch: ``rasa_patches.apply_all``)."""
+    apply_patches(PATCHES)

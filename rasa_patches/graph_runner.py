@@ -29,7 +29,11 @@ from rasa.engine.exceptions import GraphRunError
 from rasa.engine.graph import GraphSchema
 from rasa.engine.runner.dask import DaskGraphRunner
 
+from rasa_patches.core import Patch, apply as apply_patches, rasa_original
+
 logger = logging.getLogger(__name__)
+
+RASA_RUN = rasa_original(DaskGraphRunner, "run")  # Rasa's own, for comparison in the tests
 
 _PLANS = "_lotsen_plans"  # attribute on a runner: targets -> (node order, each node's needs)
 
@@ -86,5 +90,9 @@ def run(self: DaskGraphRunner, inputs: Optional[dict[str, Any]] = None,
         raise GraphRunError("Error running runner.") from e
 
 
+PATCHES = (Patch(__name__, DaskGraphRunner, "run", run),)
+
+
 def apply() -> None:
-    DaskGraphRunner.run = run  # type: ignore[method-assign]
+    """This patch alone (Rasa's start-up applies every patch: ``rasa_patches.apply_all``)."""
+    apply_patches(PATCHES)

@@ -22,7 +22,9 @@ from typing import Any, Sequence
 import tensorflow as tf
 from rasa.utils.tensorflow.models import RasaModel
 
-_original_predict = RasaModel._rasa_predict
+from rasa_patches.core import Patch, apply as apply_patches, rasa_original
+
+_original_predict = rasa_original(RasaModel, "_rasa_predict")
 
 
 class ConcretePredict:
@@ -50,5 +52,9 @@ def rasa_predict(self: RasaModel, batch_in: Any) -> Any:
     return outputs
 
 
+PATCHES = (Patch(__name__, RasaModel, "_rasa_predict", rasa_predict),)
+
+
 def apply() -> None:
-    RasaModel._rasa_predict = rasa_predict  # type: ignore[method-assign]
+    """This patch alone (Rasa's start-up applies every patch: ``rasa_patches.apply_all``)."""
+    apply_patches(PATCHES)

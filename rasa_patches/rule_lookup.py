@@ -21,7 +21,9 @@ from typing import Any
 
 from rasa.core.policies.rule_policy import RulePolicy
 
-RASA_GET_POSSIBLE_KEYS = RulePolicy._get_possible_keys  # Rasa's own, for comparison in the tests
+from rasa_patches.core import Patch, apply as apply_patches, rasa_original
+
+RASA_GET_POSSIBLE_KEYS = rasa_original(RulePolicy, "_get_possible_keys")  # Rasa's own, for comparison in the tests
 
 
 def longest_rule(policy: RulePolicy, lookup: dict[str, Any]) -> int:
@@ -38,5 +40,9 @@ def get_possible_keys(self: RulePolicy, lookup: dict[str, Any], states: list[dic
     return possible_keys
 
 
+PATCHES = (Patch(__name__, RulePolicy, "_get_possible_keys", get_possible_keys),)
+
+
 def apply() -> None:
-    RulePolicy._get_possible_keys = get_possible_keys  # type: ignore[method-assign]
+    """This patch alone (Rasa's start-up applies every patch: ``rasa_patches.apply_all``)."""
+    apply_patches(PATCHES)

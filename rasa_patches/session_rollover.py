@@ -24,7 +24,7 @@ of each slot, which gives the same slots.
 from __future__ import annotations
 
 import os
-from typing import Optional
+from typing import Mapping, Optional
 
 from rasa.core.actions.action import ActionSessionStart
 from rasa.core.processor import MessageProcessor
@@ -32,16 +32,18 @@ from rasa.shared.core.events import Restarted, SessionStarted, SlotSet, UserUtte
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from actions.settings import whole_number_setting
+from rasa_patches.core import Patch, apply as apply_patches, rasa_original
 
 ENV_VAR = "LOTSEN_SESSION_TURNS"
 DEFAULT_TURNS = 20
 MIN_TURNS = 2
 
-_original_has_session_expired = MessageProcessor._has_session_expired
+_original_has_session_expired = rasa_original(MessageProcessor, "_has_session_expired")
+RASA_SLOT_SET_EVENTS = rasa_original(ActionSessionStart, "_slot_set_events_from_tracker")  # Rasa's carry-over
 _max_turns: Optional[int] = None
 
 
-def turns_from_env(environ: Optional[dict[str, str]] = None) -> int:
+def turns_from_env(environ: Optional[Mapping[str, str]] = None) -> int:
     """``LOTSEN_SESSION_TURNS`` as a whole number of at least ``MIN_TURNS``; raises on anything else."""
     env = os.environ if environ is None else environ
     return whole_number_setting(env, ENV_VAR, DEFAULT_TURNS, MIN_TURNS, "user messages")
@@ -87,10 +89,21 @@ def _has_session_expired(self: MessageProcessor, tracker: DialogueStateTracker) 
     return True
 
 
-def apply(environ: Optional[dict[str, str]] = None) -> int:
-    """Install the rollover in this process; returns the session length in user messages."""
+PATCHES = (
+    Patch(__name__, MessageProcessor, "_has_session_expired", _has_session_expired),
+    Patch(__name__, ActionSessionStart, "_slot_set_events_from_tracker", staticmethod(latest_slot_events)),
+)
+
+
+def configure(environ: Optional[Mapping[str, str]] = None) -> int:
+    """Read ``LOTSEN_SESSION_TURNS`` (raises on a bad value, so Rasa does not start); returns it."""
     global _max_turns
     _max_turns = turns_from_env(environ)
-    MessageProcessor._has_session_expired = _has_session_expired  # type: ignore[method-assign]
-    ActionSessionStart._slot_set_events_from_tracker = staticmethod(latest_slot_events)  # type: ignore[method-assign]
     return _max_turns
+
+
+def apply(environ: Optional[Mapping[str, str]] = None) -> int:
+    """Configure and install the rollover alone; returns the session length in user messages."""
+    turns = configure(environ)
+    apply_patches(PATCHES)
+    return turns

@@ -26,7 +26,9 @@ import scipy.sparse
 from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 
-_original_combine = Message._combine_features
+from rasa_patches.core import Patch, apply as apply_patches, rasa_original
+
+_original_combine = rasa_original(Message, "_combine_features")
 
 
 def combine_features(features: list[Features], featurizers: list[str]) -> Optional[Features]:
@@ -38,5 +40,9 @@ def combine_features(features: list[Features], featurizers: list[str]) -> Option
     return Features(scipy.sparse.hstack([f.features for f in features]), first.type, first.attribute, featurizers)
 
 
+PATCHES = (Patch(__name__, Message, "_combine_features", staticmethod(combine_features)),)
+
+
 def apply() -> None:
-    Message._combine_features = staticmethod(combine_features)  # type: ignore[assignment]
+    """This patch alone (Rasa's start-up applies every patch: ``rasa_patches.apply_all``)."""
+    apply_patches(PATCHES)

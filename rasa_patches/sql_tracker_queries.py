@@ -39,8 +39,10 @@ from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
-RASA_RETRIEVE = SQLTrackerStore._retrieve  # Rasa's own, for comparison in the tests
-RASA_SAVE = SQLTrackerStore.save
+from rasa_patches.core import Patch, apply as apply_patches, rasa_original
+
+RASA_RETRIEVE = rasa_original(SQLTrackerStore, "_retrieve")  # Rasa's own, for comparison in the tests
+RASA_SAVE = rasa_original(SQLTrackerStore, "save")
 _STORED = "_lotsen_stored_events"  # attribute on a tracker: (id(tracker), events of it that are stored)
 
 
@@ -136,6 +138,9 @@ async def save(self: SQLTrackerStore, tracker: DialogueStateTracker) -> None:
         remember_stored(tracker, len(tracker.events))  # what Rasa's count query would now return
 
 
+PATCHES = (Patch(__name__, SQLTrackerStore, "_retrieve", _retrieve), Patch(__name__, SQLTrackerStore, "save", save))
+
+
 def apply() -> None:
-    SQLTrackerStore._retrieve = _retrieve  # type: ignore[method-assign]
-    SQLTrackerStore.save = save  # type: ignore[method-assign]
+    """This patch alone (Rasa's start-up applies every patch: ``rasa_patches.apply_all``)."""
+    apply_patches(PATCHES)

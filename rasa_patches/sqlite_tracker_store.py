@@ -27,9 +27,11 @@ from typing import Any
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
 
+from rasa_patches.core import Patch, apply as apply_patches, rasa_original
+
 PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL")
 
-_original_init = SQLTrackerStore.__init__
+_original_init = rasa_original(SQLTrackerStore, "__init__")
 
 
 def set_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -58,5 +60,9 @@ def __init__(self: SQLTrackerStore, *args: Any, **kwargs: Any) -> None:
         self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
 
 
+PATCHES = (Patch(__name__, SQLTrackerStore, "__init__", __init__),)
+
+
 def apply() -> None:
-    SQLTrackerStore.__init__ = __init__  # type: ignore[method-assign]
+    """This patch alone (Rasa's start-up applies every patch: ``rasa_patches.apply_all``)."""
+    apply_patches(PATCHES)

@@ -35,7 +35,8 @@ pids+=($!)
 pids+=($!)
 "$VENV/bin/python" -m widget.serve &   # demo intranet page + full-page chat on :8080
 pids+=($!)
-"$VENV/bin/rasa" run --model "$MODEL" --port 5005 \
+# Rasa with Lotsen's patches applied (rasa_patches/__main__.py; a plain `rasa run` is refused).
+"$VENV/bin/python" -m rasa_patches run --model "$MODEL" --port 5005 \
   --credentials credentials.yml --endpoints endpoints.yml &
 pids+=($!)
 echo "Lotsen: Rasa on http://localhost:5005 (REST /webhooks/rest/webhook), actions on :5055, widget demo on http://localhost:8080/, review app on http://127.0.0.1:8090/, records in $("$VENV/bin/python" -c 'import os, sqlalchemy; print(sqlalchemy.engine.make_url(os.environ["ENGAGEMENT_DB_URL"]).render_as_string(hide_password=True))')" >&2

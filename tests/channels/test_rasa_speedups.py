@@ -6,8 +6,10 @@ from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 from rasa.utils.endpoints import EndpointConfig
 
-import channels  # noqa: F401  (applies the speed-up, as `rasa run` does via credentials.yml)
+import rasa_patches
 from channels.rasa_speedups import validate_action_result
+
+rasa_patches.apply_all()  # as `python -m rasa_patches run` does before Rasa starts
 
 
 @pytest.fixture

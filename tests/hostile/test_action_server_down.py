@@ -12,7 +12,7 @@ import pytest
 from tests.hostile.conftest import NORMAL_QUESTION, records_of
 from tests.hostile.corpus import too_long_reply, unavailable_reply
 from tests.support.postgres import free_port
-from tests.support.servers import BIN, ROOT, Lotsen, lotsen_env, started, trained_model
+from tests.support.servers import BIN, RASA_RUN, ROOT, Lotsen, lotsen_env, started, trained_model
 
 
 @contextlib.contextmanager
@@ -22,7 +22,7 @@ def rasa_without_actions(workdir: Path) -> Iterator[tuple[Lotsen, int]]:
     db_url = f"sqlite:///{workdir / 'engagements.db'}"
     env = lotsen_env(db_url, action_port, {"LOTSEN_TRACKER_URL": f"sqlite:///{workdir / 'tracker.db'}"})
     port = free_port()
-    cmd = [str(BIN / "rasa"), "run", "--model", str(trained_model()), "--port", str(port),
+    cmd = [*RASA_RUN, "--model", str(trained_model()), "--port", str(port),
            "--credentials", str(ROOT / "credentials.yml"), "--endpoints", "endpoints.yml"]
     url = f"http://127.0.0.1:{port}"
     with started(cmd, env, workdir / "rasa.log", f"{url}/webhooks/rest/"):

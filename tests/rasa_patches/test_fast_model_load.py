@@ -27,8 +27,10 @@ def test_fast_loader_predicts_exactly_as_rasas_loader(tmp_path):
     assert fast["parsed"] == rasa["parsed"]
 
 
-def test_rasa_run_installs_the_fast_loader_with_the_project_channels():
-    import channels  # noqa: F401  (what `rasa run` imports through credentials.yml)
+def test_rasa_run_installs_the_fast_loader_with_the_patches():
+    import rasa_patches
+
+    rasa_patches.apply_all()  # what `python -m rasa_patches run` does before Rasa starts
     from rasa.utils.tensorflow.models import RasaModel
 
     from rasa_patches.fast_model_load import load_for_prediction

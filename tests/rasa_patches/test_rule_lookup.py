@@ -53,7 +53,9 @@ def test_the_same_rules_are_found_as_by_rasas_own_matching():
     assert rule_lookup.get_possible_keys(policy, {}, [{}]) == set()
 
 
-def test_rasa_uses_the_shorter_matching_once_the_project_channels_are_imported():
-    import channels  # noqa: F401  (what `rasa run` imports through credentials.yml)
+def test_rasa_uses_the_shorter_matching_once_the_patches_are_applied():
+    import rasa_patches
+
+    rasa_patches.apply_all()  # what `python -m rasa_patches run` does before Rasa starts
 
     assert RulePolicy._get_possible_keys is rule_lookup.get_possible_keys

@@ -115,8 +115,10 @@ def test_context_survives_the_session_boundary(agent, store: TrackerStore):
     assert len(carried) == len(set(carried)), "each slot is carried over once"
 
 
-def test_rasa_run_installs_the_rollover_with_the_project_channels():
-    import channels  # noqa: F401  (what `rasa run` imports through credentials.yml)
+def test_rasa_run_installs_the_rollover_with_the_patches():
+    import rasa_patches
+
+    rasa_patches.apply_all()  # what `python -m rasa_patches run` does before Rasa starts
     from rasa.core.processor import MessageProcessor
 
     assert MessageProcessor._has_session_expired is session_rollover._has_session_expired

@@ -47,7 +47,9 @@ def test_what_it_does_not_join_is_rasas():
                                          FEATURIZERS)
 
 
-def test_rasa_joins_this_way_once_the_project_channels_are_imported():
-    import channels  # noqa: F401  (what `rasa run` imports through credentials.yml)
+def test_rasa_joins_this_way_once_the_patches_are_applied():
+    import rasa_patches
+
+    rasa_patches.apply_all()  # what `python -m rasa_patches run` does before Rasa starts
 
     assert Message._combine_features is sparse_features.combine_features

@@ -11,7 +11,7 @@ from typing import Iterator
 
 import requests
 
-from tests.support.servers import BIN, ROOT, started
+from tests.support.servers import BIN, RASA_RUN, ROOT, started
 
 QUESTIONS = [
     "Får vi teckna ett vänortsavtal med Berlin?",
@@ -68,7 +68,7 @@ def action_server(env: dict[str, str], port: int, log: Path) -> Iterator[None]:
 @contextlib.contextmanager
 def rasa_server(env: dict[str, str], model: Path, port: int, log: Path) -> Iterator[str]:
     """Rasa with the project's credentials and endpoints; yields its URL."""
-    cmd = [str(BIN / "rasa"), "run", "--model", str(model), "--port", str(port),
+    cmd = [*RASA_RUN, "--model", str(model), "--port", str(port),
            "--credentials", str(ROOT / "credentials.yml"), "--endpoints", "endpoints.yml"]
     url = f"http://127.0.0.1:{port}"
     with started(cmd, env, log, f"{url}/webhooks/rest/"):

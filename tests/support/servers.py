@@ -17,6 +17,8 @@ from tests.support.postgres import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
+# How every Rasa server of Lotsen starts: Rasa's command line after rasa_patches.apply_all().
+RASA_RUN = [sys.executable, "-m", "rasa_patches", "run"]
 START_TIMEOUT = 180
 
 
@@ -127,7 +129,7 @@ def running_lotsen(
     with running_action_server(workdir, db_url, extra_env) as actions_url:
         env = lotsen_env(db_url, int(actions_url.rsplit(":", 1)[1]), extra_env)
         port = free_port()
-        cmd = [str(BIN / "rasa"), "run", "--model", str(model), "--port", str(port),
+        cmd = [*RASA_RUN, "--model", str(model), "--port", str(port),
                "--credentials", str(credentials or ROOT / "credentials.yml"), "--endpoints", "endpoints.yml"]
         url = f"http://127.0.0.1:{port}"
         with started(cmd, env, workdir / "rasa.log", f"{url}/webhooks/rest/"):

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from actions.records import create_engine, migrate
 from deploy.nginx_conf import lotsen_conf, render
 from tests.support.postgres import free_port, running_postgres
-from tests.support.servers import BIN, ROOT, _start, lotsen_env, stop, trained_model, wait_until
+from tests.support.servers import BIN, RASA_RUN, ROOT, _start, lotsen_env, stop, trained_model, wait_until
 
 NGINX_DIR = ROOT / "deploy" / "nginx"
 DEBIAN_PACKAGES = ("nginx", "redis-server")
@@ -144,7 +144,7 @@ def running_topology(rasa_replicas: int = 2, action_replicas: int = 2) -> Iterat
             workdir, listen, actions_listen,
             [f"127.0.0.1:{p}" for p in rasa_ports], [f"127.0.0.1:{p}" for p in action_ports]))
         stack.enter_context(processes([
-            ([str(BIN / "rasa"), "run", "--model", str(model), "-i", "127.0.0.1", "--port", str(port),
+            ([*RASA_RUN, "--model", str(model), "-i", "127.0.0.1", "--port", str(port),
               "--credentials", "credentials.yml", "--endpoints", "endpoints.yml"],
              env, workdir / f"rasa-{n}.log", f"http://127.0.0.1:{port}/webhooks/rest/")
             for n, port in enumerate(rasa_ports)]))
