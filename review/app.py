@@ -26,7 +26,9 @@ from sqlalchemy.engine import Engine
 from actions.records import COUNTERPART_TYPES, OUTCOMES, create_engine, migrate
 from actions.records import engagement_records as er
 from review import audit, queries
-from review.auth import COOKIE_NAME, LoginThrottle, SessionCodec, resolve_user, sso_user, verify_password
+from review.auth import (
+    COOKIE_NAME, LoginThrottle, SessionCodec, client_address, resolve_user, sso_user, verify_password,
+)
 from review.clusters import Lemmatizer, content_lemmatizer
 from review.config import ReviewConfig, User, load_config
 from review.filters import Filters, parse_filters
@@ -65,7 +67,8 @@ class ReviewState:
         self.engine = engine
         self.config = config
         self.codec = SessionCodec(config.session_secret, config.session_hours * 3600)
-        self.throttle = LoginThrottle(config.login_attempts, config.login_window_minutes * 60)
+        self.throttle = LoginThrottle(config.login_attempts, config.login_window_minutes * 60,
+                                      address_limit=config.login_address_attempts)
         self.today = today
         self._lemmatizer = lemmatizer
         self._lemmatizer_lock = threading.Lock()
@@ -103,7 +106,7 @@ def _is_tls(request: Request, config: ReviewConfig) -> bool:
     if request.scheme == "https":
         return True
     forwarded = request.headers.get("x-forwarded-proto", "").lower()
-    return forwarded == "https" and config.sso.trusts(request.ip)
+    return forwarded == "https" and config.trusts_proxy(request.ip)
 
 
 def _safe_next(target: Optional[str]) -> str:
@@ -301,18 +304,22 @@ def register_routes(app: Sanic) -> None:
         username = (request.form.get("username") or "").strip()[:200]
         password = request.form.get("password") or ""
         target = _safe_next(request.form.get("nasta"))
-        if state.throttle.blocked(request.ip, username):
+        address = client_address(state.config, request.ip, request.headers)  # behind nginx: the browser's
+        if state.throttle.blocked(address, username):
             return _page(request, "login.html", status=429, title="Logga in", next=target,
                          error="För många misslyckade inloggningar. Vänta en stund och försök igen.")
+        delay = state.throttle.delay(username)
+        if delay:
+            await asyncio.sleep(delay)  # a name guessed from many addresses: slower, never locked
         user = state.config.users.get(username)
         if not await state.run(verify_password, user, password):
-            state.throttle.failed(request.ip, username)
-            await state.run(audit.write, state.engine, username or "(tomt)", "-", audit.LOGIN_FAILED, None, request.ip)
+            state.throttle.failed(address, username)
+            await state.run(audit.write, state.engine, username or "(tomt)", "-", audit.LOGIN_FAILED, None, address)
             return _page(request, "login.html", status=401, title="Logga in", next=target,
                          error="Fel användarnamn eller lösenord.")
         assert user is not None
-        state.throttle.succeeded(username)
-        await state.run(state.audit, user, audit.LOGIN, None, request.ip)
+        state.throttle.succeeded(address, username)
+        await state.run(state.audit, user, audit.LOGIN, None, address)
         request.ctx.session = state.codec.new(user=user.name)  # fresh nonce: no session fixation
         request.ctx.session_changed = True
         return redirect(target)
@@ -396,7 +403,8 @@ def register_middleware(app: Sanic) -> None:
             token = request.form.get("csrf_token") if request.form else None
             token = token or request.headers.get("x-csrf-token")
             if not state.codec.csrf_valid(session, token):
-                logger.warning("refused POST %s without a valid CSRF token from %s", request.path, request.ip)
+                logger.warning("refused POST %s without a valid CSRF token from %s", request.path,
+                               client_address(state.config, request.ip, request.headers))
                 return _page(request, "error.html", status=403, title="Formuläret har gått ut", message=CSRF_REFUSED)
         return None
 

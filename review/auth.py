@@ -1,4 +1,5 @@
-"""Who is asking: passwords, signed session cookies, CSRF tokens, login throttling, SSO.
+"""Who is asking: passwords, signed session cookies, CSRF tokens, the client's address,
+login throttling, SSO.
 
 Sessions are stateless: the cookie carries ``{nonce, user, issued}`` signed
 with HMAC-SHA256 under the configured session secret. The user's role is read
@@ -11,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import ipaddress
 import json
 import secrets
 import threading
@@ -19,28 +21,51 @@ from collections import defaultdict, deque
 from dataclasses import dataclass
 from typing import Mapping, Optional
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-
 from review.config import ReviewConfig, User
+from review.passwords import hash_password, verify_hash
+
+__all__ = ["hash_password", "verify_password", "client_address", "LoginThrottle", "SessionCodec", "Session",
+           "sso_user", "resolve_user", "COOKIE_NAME"]
 
 COOKIE_NAME = "lotsen_review"
-_hasher = PasswordHasher()
-# Verified against when the user name is unknown, so timing does not tell which names exist.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
-
-
-def hash_password(password: str) -> str:
-    """Argon2id hash in PHC string format (what config files store)."""
-    return _hasher.hash(password)
 
 
 def verify_password(user: Optional[User], password: str) -> bool:
-    stored = user.password_hash if user else None
+    return verify_hash(user.password_hash if user else None, password)
+
+
+def _ip(text: str) -> Optional[str]:
+    """``text`` as a normalised IP address ("::ffff:1.2.3.4" stays IPv6), or None if it is none."""
     try:
-        return _hasher.verify(stored or _DUMMY_HASH, password) and stored is not None
-    except (VerificationError, InvalidHashError):
-        return False
+        return str(ipaddress.ip_address(text.strip().strip("[]")))
+    except ValueError:
+        return None
+
+
+def client_address(config: ReviewConfig, peer: str, headers: Mapping[str, str]) -> str:
+    """The address of the browser, for the login throttle and the audit log.
+
+    ``X-Forwarded-For`` (else ``X-Real-IP``) is read only when the TCP peer is
+    one of ``trusted_proxies`` (the same setting the SSO header and
+    ``X-Forwarded-Proto`` are trusted by); from anywhere else a client could
+    write any address there. Of ``X-Forwarded-For`` the right-most address
+    that is not itself a trusted proxy is the client (every proxy appends the
+    address it was called from; the left part is the client's own claim).
+    Without a usable header the peer is the client.
+    """
+    if not config.trusts_proxy(peer):
+        return peer
+    forwarded = [a for a in (headers.get("x-forwarded-for") or "").split(",") if a.strip()]
+    for hop in reversed(forwarded):
+        address = _ip(hop)
+        if address is None:
+            break  # a malformed entry: trust nothing left of it
+        if not config.trusts_proxy(address):
+            return address
+    real = _ip(headers.get("x-real-ip") or "")
+    if not forwarded and real is not None:
+        return real
+    return peer
 
 
 def _b64(data: bytes) -> str:
@@ -105,40 +130,75 @@ class SessionCodec:
 
 
 class LoginThrottle:
-    """At most ``limit`` failed logins per client address and per user name in a sliding window.
+    """Failed logins in a sliding window of ``window_seconds``, counted three ways:
 
-    In memory: the review app runs as one process. Successful logins do not
-    clear the address's failures, so guessing many names from one address is slowed too.
+    * per user name **and** client address: ``limit`` failures lock that pair
+      out (someone guessing a colleague's password from their own machine);
+    * per client address: ``address_limit`` failures (any names) lock the
+      address out (one machine guessing many names);
+    * per user name from all addresses: from ``limit`` failures on, each
+      login of that name waits a growing delay (1, 2, 4 … up to
+      ``max_delay_seconds``) before its password is checked. Never a
+      lock-out: a user name cannot be locked out by anyone who knows it, and
+      guessing one name from many addresses is slowed.
+
+    The address is the client's (:func:`client_address`), so behind nginx one
+    person guessing locks out only themselves, not everyone behind the proxy.
+    In memory: the review app runs as one process. A successful login clears
+    its pair's and its name's failures, not the address's.
     """
 
-    def __init__(self, limit: int, window_seconds: float) -> None:
+    def __init__(self, limit: int, window_seconds: float, address_limit: Optional[int] = None,
+                 max_delay_seconds: float = 8.0) -> None:
         self.limit = limit
+        self.address_limit = address_limit if address_limit is not None else 4 * limit
         self.window = window_seconds
+        self.max_delay = max_delay_seconds
         self._failures: dict[str, deque[float]] = defaultdict(deque)
         self._lock = threading.Lock()
 
-    def _recent(self, key: str, now: float) -> deque[float]:
-        times = self._failures[key]
+    def _recent(self, key: str, now: float) -> int:
+        """Failures of ``key`` within the window (older ones, and keys left with none, are forgotten)."""
+        times = self._failures.get(key)
+        if times is None:
+            return 0
         while times and now - times[0] > self.window:
             times.popleft()
-        return times
+        if not times:
+            del self._failures[key]
+        return len(times)
+
+    @staticmethod
+    def _keys(address: str, username: str) -> tuple[str, str, str]:
+        name = username.lower()
+        return f"pair:{name}\n{address}", f"ip:{address}", f"user:{name}"
 
     def blocked(self, address: str, username: str, now: Optional[float] = None) -> bool:
         now = now or time.monotonic()
+        pair, ip, _ = self._keys(address, username)
         with self._lock:
-            return any(
-                len(self._recent(key, now)) >= self.limit for key in (f"ip:{address}", f"user:{username.lower()}")
-            )
+            return self._recent(pair, now) >= self.limit or self._recent(ip, now) >= self.address_limit
+
+    def delay(self, username: str, now: Optional[float] = None) -> float:
+        """Seconds a login of ``username`` waits before its password is checked."""
+        now = now or time.monotonic()
+        with self._lock:
+            failures = self._recent(self._keys("", username)[2], now)
+        if failures < self.limit:
+            return 0.0
+        return float(min(2 ** (failures - self.limit), self.max_delay))
 
     def failed(self, address: str, username: str, now: Optional[float] = None) -> None:
         now = now or time.monotonic()
         with self._lock:
-            for key in (f"ip:{address}", f"user:{username.lower()}"):
-                self._recent(key, now).append(now)
+            for key in self._keys(address, username):
+                self._failures[key].append(now)
 
-    def succeeded(self, username: str) -> None:
+    def succeeded(self, address: str, username: str) -> None:
+        pair, _, user = self._keys(address, username)
         with self._lock:
-            self._failures.pop(f"user:{username.lower()}", None)
+            self._failures.pop(pair, None)
+            self._failures.pop(user, None)
 
 
 def sso_user(config: ReviewConfig, peer_address: str, headers: Mapping[str, str]) -> Optional[User]:
@@ -150,7 +210,7 @@ def sso_user(config: ReviewConfig, peer_address: str, headers: Mapping[str, str]
     or are not admitted.
     """
     sso = config.sso
-    if not sso.enabled or not sso.trusts(peer_address):
+    if not sso.enabled or not config.trusts_proxy(peer_address):
         return None
     name = (headers.get(sso.header or "") or "").strip()
     if not name:

@@ -19,6 +19,7 @@ from typing import Any, Mapping, Optional
 import yaml
 
 from actions.settings import DEFAULT_DB_PATH, PROJECT_ROOT
+from review.passwords import hash_password
 
 DEFAULT_CONFIG_PATH = PROJECT_ROOT / "var" / "review.yml"
 ROLES = ("viewer", "admin")
@@ -54,11 +55,28 @@ class SSOConfig:
         return bool(self.header) and bool(self.trusted_proxies)
 
     def trusts(self, address: str) -> bool:
-        try:
-            ip = ipaddress.ip_address(address)
-        except ValueError:
-            return False
-        return any(ip in net for net in self.trusted_proxies)
+        return _in_networks(address, self.trusted_proxies)
+
+
+def _in_networks(address: str, networks: tuple[IPNetwork, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return any(ip in net for net in networks)
+
+
+def _networks(raw: Any, where: str) -> tuple[IPNetwork, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise ConfigError(f"{where} must be a list of addresses or networks (e.g. 127.0.0.1/32)")
+    try:
+        return tuple(ipaddress.ip_network(str(p), strict=False) for p in raw)
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {exc}") from exc
 
 
 @dataclass(frozen=True)
@@ -76,6 +94,13 @@ class ReviewConfig:
     audit_retention_days: int = 365
     sso: SSOConfig = field(default_factory=SSOConfig)
     reports_dir: Path = PROJECT_ROOT / "var" / "reports"
+    # Reverse proxies (nginx) whose X-Forwarded-For / X-Real-IP / X-Forwarded-Proto are believed,
+    # and whose SSO header is (the same list; sso.trusted_proxies adds to it).
+    trusted_proxies: tuple[IPNetwork, ...] = ()
+    login_address_attempts: int = 20
+
+    def trusts_proxy(self, address: str) -> bool:
+        return _in_networks(address, self.trusted_proxies)
 
 
 def _role(value: Any, where: str) -> str:
@@ -101,13 +126,11 @@ def _users(raw: Any) -> dict[str, User]:
     return users
 
 
-def _sso(raw: Any) -> SSOConfig:
+def _sso(raw: Any, trusted_proxies: tuple[IPNetwork, ...] = ()) -> SSOConfig:
     if not raw:
-        return SSOConfig()
-    try:
-        proxies = tuple(ipaddress.ip_network(p, strict=False) for p in raw.get("trusted_proxies") or ())
-    except ValueError as exc:
-        raise ConfigError(f"sso.trusted_proxies: {exc}") from exc
+        return SSOConfig(trusted_proxies=trusted_proxies)
+    own = _networks(raw.get("trusted_proxies"), "sso.trusted_proxies")
+    proxies = trusted_proxies + tuple(p for p in own if p not in trusted_proxies)
     default_role = raw.get("default_role")
     if default_role is not None:
         _role(default_role, "sso.default_role")
@@ -125,6 +148,8 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str] = os.environ) -
             f"session_secret (or LOTSEN_REVIEW_SECRET) must be at least {MIN_SECRET_LENGTH} characters"
         )
     retention = data.get("retention") or {}
+    proxies = _networks(data.get("trusted_proxies"), "trusted_proxies")
+    sso = _sso(data.get("sso"), proxies)
     login = data.get("login") or {}
     cookie_secure = str(data.get("cookie_secure", "auto"))
     if cookie_secure not in ("auto", "always", "never"):
@@ -140,11 +165,13 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str] = os.environ) -
         cookie_secure=cookie_secure,
         login_attempts=int(login.get("max_failures", 5)),
         login_window_minutes=int(login.get("window_minutes", 15)),
+        login_address_attempts=int(login.get("max_failures_per_address", 20)),
         small_group=int(data.get("small_group", 5)),
         low_confidence=float(data.get("low_confidence", 0.5)),
         question_retention_days=int(retention.get("question_days", 90)),
         audit_retention_days=int(retention.get("audit_days", 365)),
-        sso=_sso(data.get("sso")),
+        sso=sso,
+        trusted_proxies=sso.trusted_proxies,  # top-level and SSO's: one list
         reports_dir=Path(data.get("reports_dir") or PROJECT_ROOT / "var" / "reports"),
     )
     if config.question_retention_days < 1 or config.audit_retention_days < 1:
@@ -170,8 +197,6 @@ def load_config(path: Optional[Path] = None, env: Mapping[str, str] = os.environ
 
 def write_dev_config(path: Path) -> dict[str, str]:
     """Write a development config with a fresh secret and two users; return their passwords."""
-    from review.auth import hash_password
-
     passwords = {"admin": secrets.token_urlsafe(12), "granskare": secrets.token_urlsafe(12)}
     roles = {"admin": "admin", "granskare": "viewer"}
     data = {
@@ -199,8 +224,6 @@ def main(argv: Optional[list[str]] = None) -> int:
     sub.add_parser("hash-password", help="read a password from stdin, print its hash")
     args = parser.parse_args(argv)
     if args.command == "hash-password":
-        from review.auth import hash_password
-
         password = sys.stdin.readline().rstrip("\n")
         if not password:
             parser.error("empty password")

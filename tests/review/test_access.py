@@ -139,6 +139,39 @@ def test_failed_logins_are_rate_limited(live: LiveApp) -> None:
     assert sum(r["action"] == "login_failed" for r in audit_rows(live)) == live.config.login_attempts
 
 
+def _login_attempt(live: LiveApp, username: str, password: str, headers: dict) -> requests.Response:
+    session = requests.Session()
+    token = re.search(r'value="([^"]+)"', session.get(f"{live.url}/logga-in", headers=headers, timeout=10).text).group(1)
+    return session.post(f"{live.url}/logga-in", data={"username": username, "password": password, "csrf_token": token},
+                        headers=headers, allow_redirects=False, timeout=30)
+
+
+def test_behind_a_trusted_proxy_one_guesser_locks_out_only_themselves(seeded, password_hashes, lemmatizer) -> None:
+    """The app sees every browser through nginx (127.0.0.1 here, a trusted proxy): the client address comes
+    from X-Forwarded-For, so failures from one browser lock out that browser's attempts at that name,
+    not the same name from another browser and not anyone else; the audit log has the browser's address."""
+    config = make_config(password_hashes, trusted_proxies=["127.0.0.1/32"])
+    guesser, owner, other = ({"X-Forwarded-For": a} for a in ("203.0.113.5", "198.51.100.7", "198.51.100.8"))
+    with running_app(seeded, config, lemmatizer, today=PERIOD[1]) as live:
+        for attempt in range(config.login_attempts):
+            assert _login_attempt(live, "anna", f"fel-{attempt}", guesser).status_code == 401
+        assert _login_attempt(live, "anna", PASSWORDS["anna"], guesser).status_code == 429
+        assert _login_attempt(live, "vera", PASSWORDS["vera"], other).status_code == 302  # not everyone
+        assert _login_attempt(live, "anna", PASSWORDS["anna"], owner).status_code == 302  # anna, slowed, not locked
+        rows = audit_rows(live)
+        assert {r["detail"] for r in rows if r["action"] == "login_failed"} == {"203.0.113.5"}
+        assert sorted(r["detail"] for r in rows if r["action"] == "login") == ["198.51.100.7", "198.51.100.8"]
+
+
+def test_a_forwarded_address_from_an_untrusted_peer_is_ignored(live: LiveApp) -> None:
+    """No trusted proxy configured: X-Forwarded-For is the client's own claim and changes nothing."""
+    for attempt in range(live.config.login_attempts):
+        headers = {"X-Forwarded-For": f"203.0.113.{attempt}"}  # a guesser pretending to be many browsers
+        assert _login_attempt(live, "anna", f"fel-{attempt}", headers).status_code == 401
+    assert _login_attempt(live, "anna", PASSWORDS["anna"], {"X-Forwarded-For": "198.51.100.7"}).status_code == 429
+    assert {r["detail"] for r in audit_rows(live) if r["action"] == "login_failed"} == {"127.0.0.1"}
+
+
 def test_session_cookie_flags_and_tampering(live: LiveApp) -> None:
     response = requests.get(f"{live.url}/logga-in", timeout=10)
     cookie = response.headers["Set-Cookie"]

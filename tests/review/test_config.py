@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from review.auth import LoginThrottle, SessionCodec, sso_user, verify_password
+from review.auth import LoginThrottle, SessionCodec, client_address, sso_user, verify_password
 from review.config import ConfigError, load_config, parse_config, write_dev_config
 
 SECRET = "x" * 40
@@ -66,9 +66,92 @@ def test_session_cookies_expire_and_csrf_tokens_are_bound_to_the_session() -> No
 def test_throttle_window_slides() -> None:
     throttle = LoginThrottle(limit=2, window_seconds=10)
     throttle.failed("10.0.0.1", "anna", now=100)
-    throttle.failed("10.0.0.2", "anna", now=101)
-    assert throttle.blocked("10.0.0.3", "ANNA", now=102)  # per user name, any address
-    assert not throttle.blocked("10.0.0.3", "anna", now=112)
+    throttle.failed("10.0.0.1", "anna", now=101)
+    assert throttle.blocked("10.0.0.1", "ANNA", now=102)  # this name from this address
+    assert not throttle.blocked("10.0.0.1", "anna", now=112)
+
+
+def test_a_user_name_is_never_locked_out_from_other_addresses() -> None:
+    """Issue 15: anyone who knows a name could lock its owner out; now only the guesser's own pair is."""
+    throttle = LoginThrottle(limit=3, window_seconds=60)
+    for n in range(10):
+        throttle.failed("203.0.113.9", "anna", now=100 + n)
+    assert throttle.blocked("203.0.113.9", "anna", now=111)
+    assert not throttle.blocked("198.51.100.4", "anna", now=111)  # anna at her own desk
+    assert not throttle.blocked("203.0.113.10", "vera", now=111)  # everyone else behind the same nginx
+
+
+def test_one_address_guessing_many_names_is_locked_out() -> None:
+    throttle = LoginThrottle(limit=3, window_seconds=60, address_limit=5)
+    for n, name in enumerate(["anna", "vera", "olle", "kim", "lars"]):
+        throttle.failed("203.0.113.9", name, now=100 + n)
+    assert throttle.blocked("203.0.113.9", "someone", now=106)
+    assert not throttle.blocked("203.0.113.10", "someone", now=106)
+
+
+def test_a_name_guessed_from_many_addresses_is_slowed_with_growing_delays() -> None:
+    throttle = LoginThrottle(limit=2, window_seconds=60, max_delay_seconds=8)
+    delays = []
+    for n in range(8):
+        delays.append(throttle.delay("anna", now=100 + n))
+        throttle.failed(f"203.0.113.{n}", "anna", now=100 + n)
+    assert delays == [0, 0, 1, 2, 4, 8, 8, 8]
+    assert not any(throttle.blocked(f"203.0.113.{n}", "anna", now=110) for n in range(8))
+    throttle.succeeded("198.51.100.4", "anna")
+    assert throttle.delay("anna", now=111) == 0
+
+
+def test_the_throttle_forgets_what_has_left_the_window() -> None:
+    throttle = LoginThrottle(limit=2, window_seconds=10)
+    for n in range(100):
+        throttle.failed(f"203.0.113.{n}", f"name{n}", now=100)
+    for n in range(100):
+        throttle.blocked(f"203.0.113.{n}", f"name{n}", now=200)
+        throttle.delay(f"name{n}", now=200)
+    assert len(throttle._failures) == 0
+
+
+PROXY_CONFIG = {"session_secret": SECRET, "users": USERS, "trusted_proxies": ["127.0.0.1", "10.1.0.0/16"]}
+
+
+@pytest.mark.parametrize("peer, headers, expected", [
+    ("198.51.100.7", {"x-forwarded-for": "203.0.113.5"}, "198.51.100.7"),  # not a proxy: header ignored
+    ("127.0.0.1", {"x-forwarded-for": "203.0.113.5"}, "203.0.113.5"),
+    ("127.0.0.1", {"x-forwarded-for": "1.2.3.4, 203.0.113.5"}, "203.0.113.5"),  # the left part is the client's claim
+    ("127.0.0.1", {"x-forwarded-for": "203.0.113.5, 10.1.2.3"}, "203.0.113.5"),  # through two trusted proxies
+    ("127.0.0.1", {"x-forwarded-for": "203.0.113.5, nonsense"}, "127.0.0.1"),
+    ("127.0.0.1", {"x-real-ip": "203.0.113.6"}, "203.0.113.6"),
+    ("127.0.0.1", {}, "127.0.0.1"),
+    ("::ffff:127.0.0.1", {"x-forwarded-for": "2001:db8::5"}, "2001:db8::5"),
+])
+def test_the_client_address_behind_a_trusted_proxy(peer, headers, expected) -> None:
+    config = parse_config(PROXY_CONFIG, env={})
+    assert client_address(config, peer, headers) == expected
+
+
+def test_trusted_proxies_is_one_setting_for_addresses_tls_and_sso() -> None:
+    config = parse_config({**PROXY_CONFIG, "sso": {"header": "X-Remote-User", "trusted_proxies": ["192.0.2.1"]}},
+                          env={})
+    assert config.sso.enabled and config.sso.trusts("127.0.0.1") and config.sso.trusts("192.0.2.1")
+    assert config.trusts_proxy("192.0.2.1") and config.trusts_proxy("10.1.200.1")
+    assert not config.trusts_proxy("10.2.0.1") and not parse_config(
+        {"session_secret": SECRET, "users": USERS}, env={}).trusts_proxy("127.0.0.1")
+    with pytest.raises(ConfigError, match="trusted_proxies"):
+        parse_config({**PROXY_CONFIG, "trusted_proxies": ["not an address"]}, env={})
+    with pytest.raises(ConfigError, match="trusted_proxies"):
+        parse_config({**PROXY_CONFIG, "trusted_proxies": "127.0.0.1"}, env={})
+
+
+def test_review_config_and_auth_do_not_import_each_other() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, review.config; print('review.auth' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[2]).stdout
+    assert out.strip() == "False"
+    source = (Path(__file__).resolve().parents[2] / "review" / "config.py").read_text(encoding="utf-8")
+    assert "review.auth" not in source
 
 
 def test_sso_header_only_from_trusted_proxies() -> None:
