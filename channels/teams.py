@@ -402,6 +402,24 @@ class TeamsInput(BotFrameworkInput):
                 "authentication is disabled, so only a local serviceUrl is accepted"
             )
 
+    def _wrong_tenant(self, activity: Activity) -> Optional[str]:
+        """Why the activity is not from the configured tenant, or None (single-tenant: docs/teams.md).
+
+        Teams names the tenant in ``channelData.tenant.id`` and ``conversation.tenantId``;
+        each that is present must be ``TEAMS_TENANT_ID``, and one must be."""
+        if self.settings.auth_disabled:
+            return None  # the local Agents Playground has no real tenant
+        channel_data = activity.raw.get("channelData")
+        tenant = channel_data.get("tenant") if isinstance(channel_data, dict) else None
+        found = [t for t in (tenant.get("id") if isinstance(tenant, dict) else None,
+                             activity.conversation.get("tenantId")) if t is not None]
+        expected = self.settings.tenant_id.lower()
+        if not found:
+            return "the activity names no tenant"
+        if any(not isinstance(t, str) or t.lower() != expected for t in found):
+            return f"tenant {found[0]!r} is not the configured tenant"
+        return None
+
     def _output_channel(self, activity: Activity) -> TeamsOutput:
         return TeamsOutput(
             self.app_id,
@@ -453,6 +471,10 @@ class TeamsInput(BotFrameworkInput):
             return _text_response("Signing keys unavailable.", HTTPStatus.SERVICE_UNAVAILABLE)
         except ActivityError as exc:
             return _text_response(f"Invalid activity: {exc}", HTTPStatus.BAD_REQUEST)
+        wrong_tenant = self._wrong_tenant(activity)
+        if wrong_tenant:
+            logger.warning("Refused a Teams activity: %s", wrong_tenant)
+            return _text_response("Forbidden: another tenant.", HTTPStatus.FORBIDDEN)
         await self._dispatch(activity, on_new_message, self._latest_message_lookup(request))
         return response.text("success")
 

@@ -349,6 +349,32 @@ async def test_key_not_endorsed_for_the_channel_gets_401(harness: Harness) -> No
 
 
 @pytest.mark.asyncio
+@pytest.mark.parametrize("where", ["channelData", "conversation", "both", "neither"])
+async def test_an_activity_from_another_tenant_gets_403_and_never_reaches_the_bot(harness: Harness, where: str) -> None:
+    """A token valid for the app, but the activity is from another organisation's tenant (issue 15)."""
+    other = "99999999-8888-7777-6666-555555555555"
+    activity = harness.fake.activity("Hej")
+    if where in ("channelData", "both"):
+        activity["channelData"]["tenant"]["id"] = other
+    if where in ("conversation", "both"):
+        activity["conversation"]["tenantId"] = other
+    if where == "neither":
+        del activity["channelData"]
+        del activity["conversation"]["tenantId"]
+    status, body = await harness.post_signed(activity)
+    assert status == 403, body
+    assert harness.bot.messages == [] and harness.fake.replies == []
+
+
+@pytest.mark.asyncio
+async def test_the_configured_tenant_in_other_letter_case_is_accepted(harness: Harness) -> None:
+    activity = harness.fake.activity("Hej")
+    activity["channelData"]["tenant"]["id"] = harness.fake.tenant_id.upper()
+    status, _ = await harness.post_signed(activity)
+    assert status == 200 and [m.text for m in harness.bot.messages] == ["Hej"]
+
+
+@pytest.mark.asyncio
 async def test_missing_token_with_malformed_body_is_still_401(harness: Harness) -> None:
     status, _ = await harness.post(None, raw=b"{not json")
     assert status == 401
