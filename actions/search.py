@@ -229,18 +229,14 @@ class KnowledgeSearch:
         return {entry.id: score for entry, score in zip(self.entries, scores)}
 
     def _entry_probabilities(self, text: str) -> dict[str, float]:
-        return self.entry_classifier.probabilities_of(self._row(text)) if self.entry_classifier else {}
+        return self.entry_classifier.probabilities_of_row(*self._row(text)) if self.entry_classifier else {}
 
     def _topic_probabilities(self, text: str) -> dict[str, float]:
-        return self.classifier.probabilities_of(self._row(text)) if self.classifier else {}
+        return self.classifier.probabilities_of_row(*self._row(text)) if self.classifier else {}
 
     def _row(self, text: str) -> Any:
-        """The message's feature row, computed once for both classifiers."""
-        key = ("features", text)
-        if key not in self.recent:
-            self._memo("features", text, lambda t: {})  # keeps the memo bounded
-            self.recent[key] = self.features.transform([text])  # type: ignore[union-attr,assignment]
-        return self.recent[key]
+        """The message's features, computed once for both classifiers."""
+        return self._memo("features", text, self.features.row)  # type: ignore[union-attr,arg-type]
 
     def search(self, text: str, limit: int = 3, per_topic: int = MAX_PER_TOPIC) -> list[Hit]:
         """The ``limit`` best entries for ``text``, best first, scores in 0..1.

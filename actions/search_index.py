@@ -99,12 +99,32 @@ class TextFeatures:
             TfidfVectorizer(analyzer=terms, sublinear_tf=True).fit(texts),
             TfidfVectorizer(analyzer=ngrams, sublinear_tf=True, min_df=2).fit(texts),
         )
+        # Read once: scikit-learn recomputes idf_ from a sparse matrix on every access.
+        self.parts = [(v.build_analyzer(), v.vocabulary_, v.idf_) for v in self.vectorizers]
 
     def transform(self, texts: list[str]) -> Any:
         """The feature rows of ``texts`` (a sparse matrix, one row per text)."""
         from scipy.sparse import hstack
 
         return hstack([v.transform(texts) for v in self.vectorizers]).tocsr()
+
+    def row(self, text: str) -> tuple[Any, Any]:
+        """One text's non-zero features as (column indices, values): what ``transform`` computes
+        (sublinear TF × IDF, each vectorizer's part L2-normalised), without scikit-learn's
+        per-call overhead (a message is scored on every turn)."""
+        import numpy as np
+
+        columns: list[int] = []
+        values: list[float] = []
+        offset = 0
+        for analyze, vocabulary, idf in self.parts:
+            counts = Counter(vocabulary[t] for t in analyze(text) if t in vocabulary)
+            part = [(i, (1.0 + math.log(n)) * idf[i]) for i, n in counts.items()]
+            norm = math.sqrt(sum(v * v for _, v in part)) or 1.0
+            columns += [offset + i for i, _ in part]
+            values += [v / norm for _, v in part]
+            offset += len(vocabulary)
+        return np.array(columns, dtype=np.int64), np.array(values)
 
 
 class TopicClassifier:
@@ -122,7 +142,14 @@ class TopicClassifier:
 
     def probabilities_of(self, row: Any) -> dict[str, float]:
         """P(label | text) from the text's feature row (``TextFeatures.transform``)."""
-        decision = self.model.decision_function(row)[0] * SVC_TEMPERATURE
+        return self._softmax(self.model.decision_function(row)[0])
+
+    def probabilities_of_row(self, columns: Any, values: Any) -> dict[str, float]:
+        """P(label | text) from ``TextFeatures.row``: the SVM's decision values as one small product."""
+        return self._softmax(self.model.coef_[:, columns] @ values + self.model.intercept_)
+
+    def _softmax(self, decision: Any) -> dict[str, float]:
+        decision = decision * SVC_TEMPERATURE
         exps = [math.exp(d - max(decision)) for d in decision]
         total = sum(exps)
         return {label: e / total for label, e in zip(self.model.classes_, exps)}

@@ -333,3 +333,13 @@ def test_entry_questions_teach_the_classifier_their_topic(kb):
     assert len(questions) >= 100
     learned = sum(max(p := search.classifier.probabilities(q), key=p.get) == topic for q, topic in questions)
     assert learned >= 0.95 * len(questions)
+
+
+def test_the_fast_feature_row_gives_scikit_learns_probabilities(search):
+    """The classifiers score a message through TextFeatures.row; scikit-learn's own transform is the reference."""
+    for text in ("Får vi teckna ett vänortsavtal med Berlin?", "vem betalar resan till wien", "xyzzy", ""):
+        for classifier in (search.classifier, search.entry_classifier):
+            own = classifier.probabilities_of_row(*search.features.row(text))
+            reference = classifier.probabilities_of(search.features.transform([text]))
+            assert own.keys() == reference.keys()
+            assert all(abs(own[k] - reference[k]) < 1e-9 for k in own), text

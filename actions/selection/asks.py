@@ -7,7 +7,7 @@ knowledge's owners can teach Lotsen a new way of asking without code.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
@@ -16,6 +16,7 @@ import yaml
 from actions.knowledge import KnowledgeError
 
 ASKS_FILE = "asks.yml"
+RECENT_TEXTS = 16
 YES_NO = "yesno"
 # Words skipped before the opening word of a sentence ("Och får vi …?", "Hej, kan vi …").
 LEAD_WORDS = frozenset({"och", "men", "sa", "hej", "hallo", "tja", "okej", "ok", "alltsa", "jaha", "aha",
@@ -64,7 +65,7 @@ class QuestionForm:
         return bool(self.asks)
 
 
-@dataclass(frozen=True)
+@dataclass
 class AskReader:
     asks: dict[str, Ask]
     openers: frozenset[str]
@@ -74,6 +75,8 @@ class AskReader:
     english_share: float = 1.0
     question_words: frozenset[str] = frozenset()
     abbreviations: tuple[str, ...] = ()
+    # The forms of the last few messages (each is read by several steps of the selection).
+    recent: dict[str, QuestionForm] = field(default_factory=dict)
 
     @classmethod
     def load(cls, directory: Path) -> "AskReader":
@@ -103,6 +106,13 @@ class AskReader:
                    english_share=english_share, question_words=question_words, abbreviations=abbreviations)
 
     def read(self, text: str) -> QuestionForm:
+        if text not in self.recent:
+            if len(self.recent) >= RECENT_TEXTS:
+                self.recent.pop(next(iter(self.recent)))
+            self.recent[text] = self._read(text)
+        return self.recent[text]
+
+    def _read(self, text: str) -> QuestionForm:
         folded = fold_lower(text)
         matched = [a for a in self.asks.values() if any(c.search(folded) for c in a.cues)]
         specific = [a for a in matched if not a.generic]
