@@ -128,9 +128,9 @@ class EntrySelector:
         if repeat:
             best = self._instead_of_repeating(ranked, form, context) or best
             repeat = best.entry.id in context.reply_entries
+        # A strict ask the best entry does not answer: the honest reply (in a follow-up without
+        # repeating the last answer, which then would add nothing).
         unanswered = form.strict[0] if form.strict and best.fit < 1.0 else None
-        if repeat and form.strict and best.fit < 1.0:  # the last answer again would add nothing: say so
-            unanswered = unanswered or form.strict[0]
         nearest = unanswered is not None or best.confidence < MIN_CONFIDENCE
         entries = [best.entry] if nearest else self._entries_for_each_question(text, best, topics, counterpart)
         return Selection(
@@ -146,10 +146,10 @@ class EntrySelector:
         """A follow-up's best entry was the last answer: another entry that answers its ask, if one scores
         close enough; None keeps the last entry (answered briefly when it answers the ask)."""
         best = ranked[0]
-        if best.fit >= 1.0 and form.asks:
+        if not form.asks or best.fit >= 1.0:
             return None
         for other in ranked[1:]:
-            if other.entry.id not in context.reply_entries and other.fit >= 1.0 and form.asks:
+            if other.entry.id not in context.reply_entries and other.fit >= 1.0:
                 return other if other.score >= REPEAT_SHARE * best.score else None
         return None
 
