@@ -38,10 +38,11 @@ class Index:
         self.ngram_idf = {g: math.log((1 + n_docs) / (1 + d)) + 1 for g, d in ngram_df.items()}
         self.unknown_ngram_idf = math.log(1 + n_docs) + 1
         self.ngrams = [self.ngram_vector(c) for c in ngrams]
-        self.postings: dict[str, list[int]] = {}
+        # n-gram -> (document, weight): the cosine needs no second lookup per posting.
+        self.postings: dict[str, list[tuple[int, float]]] = {}
         for i, vector in enumerate(self.ngrams):
-            for g in vector:
-                self.postings.setdefault(g, []).append(i)
+            for g, weight in vector.items():
+                self.postings.setdefault(g, []).append((i, weight))
 
     def bm25(self, weights: dict[str, float], unknown: float) -> list[float]:
         """BM25 per document divided by the best score the query could reach (0..1)."""
@@ -75,8 +76,8 @@ class Index:
         """Cosine similarity of the query's n-grams to every document."""
         scores = [0.0] * len(self.ngrams)
         for g, w in self.ngram_vector(counts).items():
-            for i in self.postings.get(g, ()):
-                scores[i] += w * self.ngrams[i][g]
+            for i, weight in self.postings.get(g, ()):
+                scores[i] += w * weight
         return scores
 
     def scores(self, weights: dict[str, float], unknown: float, ngrams: Counter) -> list[float]:
