@@ -73,6 +73,7 @@ from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
 import yaml
 
 from actions.knowledge import Entry, KnowledgeBase
+from actions.recent import Recent
 from actions.search_index import Index, TextFeatures, TopicClassifier
 from actions.search_text import (
     Analyzer, default_lemmatize, dice, expand, fold, known_form, load_stopwords, ngrams, stem, trigrams,
@@ -107,7 +108,7 @@ MIN_HEAD = 3
 MAX_PER_TOPIC = 2
 
 # How many (score, text) results _memo keeps: a message's steps run one after another.
-RECENT_TEXTS = 16
+RECENT_TEXTS = 32
 
 ANSWER_THRESHOLD = 0.45
 SUGGEST_THRESHOLD = 0.20
@@ -140,7 +141,7 @@ class KnowledgeSearch:
     entry_classifier: Optional[TopicClassifier] = None
     features: Optional[TextFeatures] = None
     # The scores of the last few texts (each message is scored by several steps).
-    recent: dict[tuple[str, str], Any] = field(default_factory=dict)
+    recent: Recent[tuple[str, str], Any] = field(default_factory=lambda: Recent(RECENT_TEXTS))
 
     @classmethod
     def build(
@@ -211,14 +212,9 @@ class KnowledgeSearch:
         """P(intent | text) from the topic classifier (empty without example questions)."""
         return self._memo("topics", text, self._topic_probabilities)
 
-    def _memo(self, kind: str, text: str, compute: Callable[[str], dict[str, float]]) -> dict[str, float]:
+    def _memo(self, kind: str, text: str, compute: Callable[[str], Any]) -> Any:
         """One message is scored by several steps of the entry selection: compute each score once."""
-        key = (kind, text)
-        if key not in self.recent:
-            if len(self.recent) >= RECENT_TEXTS:
-                self.recent.pop(next(iter(self.recent)))
-            self.recent[key] = compute(text)
-        return self.recent[key]
+        return self.recent.get((kind, text), lambda: compute(text))
 
     def _entry_similarities(self, text: str) -> dict[str, float]:
         words = self.analyzer.words(text)
@@ -236,7 +232,7 @@ class KnowledgeSearch:
 
     def _row(self, text: str) -> Any:
         """The message's features, computed once for both classifiers."""
-        return self._memo("features", text, self.features.row)  # type: ignore[union-attr,arg-type]
+        return self._memo("features", text, self.features.row)  # type: ignore[union-attr]
 
     def search(self, text: str, limit: int = 3, per_topic: int = MAX_PER_TOPIC) -> list[Hit]:
         """The ``limit`` best entries for ``text``, best first, scores in 0..1.

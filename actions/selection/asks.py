@@ -14,6 +14,7 @@ from typing import Optional
 import yaml
 
 from actions.knowledge import KnowledgeError
+from actions.recent import Recent
 
 ASKS_FILE = "asks.yml"
 RECENT_TEXTS = 16
@@ -76,7 +77,7 @@ class AskReader:
     question_words: frozenset[str] = frozenset()
     abbreviations: tuple[str, ...] = ()
     # The forms of the last few messages (each is read by several steps of the selection).
-    recent: dict[str, QuestionForm] = field(default_factory=dict)
+    recent: Recent[str, QuestionForm] = field(default_factory=lambda: Recent(RECENT_TEXTS))
 
     @classmethod
     def load(cls, directory: Path) -> "AskReader":
@@ -106,11 +107,7 @@ class AskReader:
                    english_share=english_share, question_words=question_words, abbreviations=abbreviations)
 
     def read(self, text: str) -> QuestionForm:
-        if text not in self.recent:
-            if len(self.recent) >= RECENT_TEXTS:
-                self.recent.pop(next(iter(self.recent)))
-            self.recent[text] = self._read(text)
-        return self.recent[text]
+        return self.recent.get(text, lambda: self._read(text))
 
     def _read(self, text: str) -> QuestionForm:
         folded = fold_lower(text)
