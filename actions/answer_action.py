@@ -23,7 +23,7 @@ from actions.case_parsing import parse_date
 from actions.counterparts import Counterpart
 from actions.forms import CASE_SLOTS
 from actions.intents import CHOOSE_TOPIC_INTENT, FOLLOWUP_CHOICE_INTENT, OUT_OF_SCOPE
-from actions.knowledge import CONVERSATIONAL_TOPICS
+from actions.knowledge import CONVERSATIONAL_TOPICS, Entry
 from actions.recording import announce_record, build_record, save_record, update_record
 from actions.runtime import Runtime, get_runtime
 from actions.selection.context import Context
@@ -84,6 +84,14 @@ def answer_selection(runtime: Runtime, dispatcher: CollectingDispatcher, turn: T
     return counterpart
 
 
+def answer_entry(runtime: Runtime, dispatcher: CollectingDispatcher, entry: Entry,
+                 counterpart: Optional[Counterpart], question: str) -> None:
+    """Send one entry's answer to ``question`` (a clicked button), with its suggested follow-ups."""
+    yes_no = runtime.selector.asks.read(question).yes_no
+    text = compose_entry(entry, counterpart, runtime.presentation, yes_no, question, runtime.facts)
+    send(dispatcher, Reply(text, followup_buttons(runtime.knowledge, [entry], followup_payload)))
+
+
 def offer_assessment(dispatcher: CollectingDispatcher, topic: str, record_id: str,
                      counterpart: Optional[Counterpart], question: str) -> list[dict[str, Any]]:
     """After a delegation or agreement answer: offer to go through the case, pre-filled from the question."""
@@ -131,7 +139,9 @@ class ActionAnswer(Action):
             runtime, turn, topic=topic, outcome=outcome, counterpart=counterpart, principle_ids=principle_ids,
             entry_confidence=selection.confidence if selection else None,
             from_context=bool(selection and selection.from_context),
-            question=self._clicked_title(runtime, turn),
+            # A clicked suggestion is recorded as the question the official saw on the button.
+            question=runtime.knowledge.entries[principle_ids[0]].title
+            if turn.intent == FOLLOWUP_CHOICE_INTENT and principle_ids else None,
         )
         await save_record(runtime, record)
         announce_record(dispatcher, turn, record.id)
@@ -179,20 +189,11 @@ class ActionAnswer(Action):
             dispatcher.utter_message(response=OUT_OF_SCOPE_RESPONSE)
             return OUT_OF_SCOPE, None, [], None
         counterpart = runtime.gazetteer.resolve(context.counterpart) if context.counterpart else None
-        form = runtime.selector.asks.read(entry.title)
-        selection = Selection(entries=(entry.id,), topic=entry.topic, confidence=1.0, form=form,
-                              from_context=True, counterpart=counterpart.name if counterpart else None)
-        text = compose_entry(entry, counterpart, runtime.presentation, form.yes_no, entry.title, runtime.facts)
-        send(dispatcher, Reply(text, followup_buttons(runtime.knowledge, [entry], followup_payload)))
+        selection = Selection(entries=(entry.id,), topic=entry.topic, confidence=1.0,
+                              form=runtime.selector.asks.read(entry.title), from_context=True,
+                              counterpart=counterpart.name if counterpart else None)
+        answer_entry(runtime, dispatcher, entry, counterpart, entry.title)
         return entry.topic, counterpart, [entry.id], selection
-
-    @staticmethod
-    def _clicked_title(runtime: Runtime, turn: Turn) -> Optional[str]:
-        """A clicked suggestion is recorded as the question the official saw on the button."""
-        if turn.intent != FOLLOWUP_CHOICE_INTENT:
-            return None
-        entry = runtime.knowledge.entries.get(turn.entity("entry_id") or "")
-        return entry.title if entry else None
 
     @staticmethod
     def _should_ask_department(tracker: Tracker, turn: Turn, topic: str, in_form: bool) -> bool:
@@ -225,9 +226,7 @@ class ActionAnswer(Action):
             if entry is None or entry.topic != topic:  # a topic button: the topic's entry for the question
                 selection = runtime.selector.select(question, {topic: 1.0})
                 entry = runtime.knowledge.entries[selection.entries[0]]
-            form = runtime.selector.asks.read(question)
-            text = compose_entry(entry, counterpart, runtime.presentation, form.yes_no, question, runtime.facts)
-            send(dispatcher, Reply(text, followup_buttons(runtime.knowledge, [entry], followup_payload)))
+            answer_entry(runtime, dispatcher, entry, counterpart, question)
             principle_ids = [entry.id]
         record_id = tracker.get_slot("last_record_id")
         await update_record(runtime, turn, record_id, topic=topic, principle_ids=principle_ids)

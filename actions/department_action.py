@@ -13,9 +13,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.answer_action import conversation_context
 from actions.privacy import mask_personal_data
 from actions.recording import update_record
-from actions.answer_action import conversation_context
 from actions.runtime import get_runtime
 from actions.turn import MAX_DEPARTMENT_LENGTH, read_turn
 

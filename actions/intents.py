@@ -12,7 +12,6 @@ OUT_OF_SCOPE = "out_of_scope"
 FALLBACK_INTENT = "nlu_fallback"
 CHOOSE_TOPIC_INTENT = "choose_topic"
 FEEDBACK_INTENT = "feedback"
-FOLLOWUP_COUNTERPART_INTENT = "followup_counterpart"
 # A suggested follow-up question was clicked (its payload names the entry).
 FOLLOWUP_CHOICE_INTENT = "followup_choice"
 
