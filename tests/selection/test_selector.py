@@ -96,6 +96,37 @@ def test_a_follow_up_leans_on_the_conversation_and_keeps_its_counterpart(parts):
     assert selection.entries[0] == "mandat_beslut.vem-beslutar"
 
 
+def test_a_short_ask_about_what_was_just_said_stays_with_its_subject(parts):
+    """"Vem fattar beslut om det?" after joining a network: NLU hears the mandate topic in the ask's own
+    words, but "det" is the network, and the network's entry says who decides on joining one."""
+    context = Context(topic="natverk", entry_id="natverk.internationella-beredningen",
+                      reply_entries=("natverk.internationella-beredningen",), yes_no=False)
+    selection, composed = reply(parts, "Vem fattar beslut om det?", {"mandat_beslut": 0.99, "natverk": 0.01},
+                                context)
+    assert selection.from_context and selection.entries[0] == "natverk.internationella-beredningen"
+    assert "Internationella beredningen" in composed.text
+    # The same words without a conversation ask who decides in general.
+    alone, _ = reply(parts, "Vem fattar beslut om det?", {"mandat_beslut": 0.99, "natverk": 0.01})
+    assert alone.entries[0] == "mandat_beslut.vem-beslutar"
+
+
+def test_a_follow_up_asking_for_examples_is_answered_within_its_topic(parts):
+    """"Ge några exempel" after the memberships: the list of networks, not the strategy's examples of
+    its directions (another topic that answers "example")."""
+    context = Context(topic="natverk", entry_id="natverk.medlemskap", reply_entries=("natverk.medlemskap",))
+    selection, _ = reply(parts, "Ge några exempel", {}, context)
+    assert selection.topic == "natverk" and "inriktningar.exempel" not in selection.entries
+
+
+def test_the_consultation_responses_view_does_not_answer_a_question_about_what_applies(parts):
+    selection, _ = reply(parts, "Vad är kopplingen mellan Vision 2040 och det internationella arbetet?",
+                         {"mal_vision2040": 0.99})
+    assert selection.entries[0] != "mal_vision2040.forvaltningens-syn"
+    asked, _ = reply(parts, "Vad tyckte förvaltningen i remissvaret om målen för det internationella arbetet?",
+                     {"mal_vision2040": 0.99})
+    assert asked.entries[0] == "mal_vision2040.forvaltningens-syn"
+
+
 def test_a_new_counterpart_in_an_elliptic_follow_up_is_named_and_asked_the_same_way(parts):
     context = Context(topic="samarbetsavtal", entry_id="samarbetsavtal.fackforvaltningar", counterpart="Tartu",
                       reply_entries=("samarbetsavtal.fackforvaltningar",), yes_no=True)
