@@ -55,6 +55,9 @@ class FollowupReader:
     # A message of at most this many words that asks something specific about "det"/"dem"
     # ("Vem fattar beslut om det?") asks it about the conversation's subject, whatever its words.
     pointing_ask_words: int = 0
+    # Phrases that turn to another subject ("i stället", "instead"): NLU's topic for the message
+    # counts however little else it shares with the knowledge's wording.
+    switch_markers: tuple[re.Pattern[str], ...] = ()
 
     @classmethod
     def load(cls, directory: Path) -> "FollowupReader":
@@ -69,6 +72,7 @@ class FollowupReader:
                 counterpart_pronouns=frozenset(str(w) for w in data["counterpart_pronouns"]),
                 weak_content=float(data["weak_content"]),
                 pointing_ask_words=int(data["pointing_ask_words"]),
+                switch_markers=tuple(re.compile(m) for m in data.get("switch_markers") or []),
             )
         except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError, re.error) as exc:
             raise KnowledgeError(f"{path}: invalid follow-ups file: {exc!r}") from exc
@@ -76,6 +80,11 @@ class FollowupReader:
     def refers_to_counterpart(self, text: str) -> bool:
         """Whether ``text`` points back to someone or somewhere already named ("från dem", "dit")."""
         return bool(self.counterpart_pronouns.intersection(_WORD.findall(fold_lower(text))))
+
+    def switches_subject(self, text: str) -> bool:
+        """Whether ``text`` turns to another subject ("Och ett samarbetsavtal i stället?")."""
+        folded = fold_lower(text)
+        return any(m.search(folded) for m in self.switch_markers)
 
     def points_back(self, text: str, form: QuestionForm, context: Context) -> bool:
         """A short specific ask about something already said ("Vem fattar beslut om det?", "Hur ofta

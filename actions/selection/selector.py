@@ -78,6 +78,9 @@ MAX_ENTRIES = 2
 # In a follow-up, another entry that answers the ask is preferred to repeating the last one
 # when it scores at least this share of the last one's score.
 REPEAT_SHARE = 0.8
+# ... or, for a follow-up without a specific ask, when the message is at least this much more similar
+# to the other entry than to the last one (it names the other entry's subject).
+NAMED_MARGIN = 0.1
 GENERIC_ASKS = (YES_NO, "what")
 _QUESTION = re.compile(r"[^?]*\?")
 
@@ -122,7 +125,7 @@ class EntrySelector:
             form = QuestionForm(asks=(), yes_no=context.yes_no)
         # A pointing ask's words name the ask ("vem fattar beslut om det?"), not a topic of its own.
         pointing = from_context and counterpart is None and self.followups.points_back(text, form, context)
-        own_content = 0.0 if pointing else content
+        own_content = 0.0 if pointing else 1.0 if from_context and self.followups.switches_subject(text) else content
         topics = self._topic_probabilities(text, nlu_topics, context if from_context else None, own_content,
                                            nlu_share)
         new_counterpart = from_context and counterpart is not None and counterpart != context.counterpart
@@ -135,7 +138,7 @@ class EntrySelector:
         best = ranked[0]
         repeat = from_context and counterpart == context.counterpart and best.entry.id in context.reply_entries
         if repeat:
-            best = self._instead_of_repeating(ranked, form, context) or best
+            best = self._instead_of_repeating(ranked, form, context, similarities) or best
             repeat = best.entry.id in context.reply_entries
         # A strict ask the best entry does not answer: the honest reply (in a follow-up without
         # repeating the last answer, which then would add nothing).
@@ -150,16 +153,24 @@ class EntrySelector:
             new_counterpart=new_counterpart,
         )
 
-    def _instead_of_repeating(self, ranked: list["Scored"], form: QuestionForm, context: Context) -> Optional["Scored"]:
+    def _instead_of_repeating(self, ranked: list["Scored"], form: QuestionForm, context: Context,
+                              similarities: Mapping[str, float]) -> Optional["Scored"]:
         """A follow-up's best entry was the last answer: another entry of the conversation's topic (or
-        one the last answer points to) that answers its ask, if one scores close enough; None keeps the
-        last entry (answered briefly when it answers the ask)."""
+        one the last answer points to) that answers its specific ask, or, for a question without one,
+        that the message names more closely than the last answer ("And what does påverkan mean?" after
+        samverkan), if it scores close enough; None keeps the last entry (answered briefly when it
+        answers the ask)."""
         best = ranked[0]
-        if not form.asks or best.fit >= 1.0:
+        if best.fit >= 1.0:
             return None
         _, near = self._conversation_entries(context)
+        last_similarity = similarities.get(best.entry.id, 0.0)
         for other in ranked[1:]:
-            if other.entry.id in context.reply_entries or other.fit < 1.0:
+            if other.entry.id in context.reply_entries:
+                continue
+            if form.asks and other.fit < 1.0:
+                continue
+            if not form.asks and similarities.get(other.entry.id, 0.0) < last_similarity + NAMED_MARGIN:
                 continue
             if other.entry.topic == best.entry.topic or other.entry.id in near:
                 return other if other.score >= REPEAT_SHARE * best.score else None

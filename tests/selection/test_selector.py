@@ -118,6 +118,22 @@ def test_a_follow_up_asking_for_examples_is_answered_within_its_topic(parts):
     assert selection.topic == "natverk" and "inriktningar.exempel" not in selection.entries
 
 
+def test_a_follow_up_naming_another_entry_of_the_topic_gets_that_entry(parts):
+    context = Context(topic="inriktningar", entry_id="inriktningar.samverkan",
+                      reply_entries=("inriktningar.samverkan",))
+    # NLU hears the EU lobbying topic in "påverkan", but the message has little else of its own.
+    selection, _ = reply(parts, "And påverkan, what is that?", {"paverkan": 0.98}, context)
+    assert selection.entries[0] == "inriktningar.paverkan" and not selection.repeat
+
+
+def test_a_follow_up_turning_to_another_subject_leaves_the_conversations_topic(parts):
+    context = Context(topic="vanortsavtal", entry_id="vanortsavtal.inga-vanortsavtal",
+                      reply_entries=("vanortsavtal.inga-vanortsavtal",), yes_no=True)
+    text = "Kan vi teckna ett avtal om gemensam utveckling av e-tjänster i stället?"
+    selection, _ = reply(parts, text, {"samarbetsavtal": 0.8, "vanortsavtal": 0.1}, context)
+    assert selection.from_context and selection.topic == "samarbetsavtal"
+
+
 def test_the_consultation_responses_view_does_not_answer_a_question_about_what_applies(parts):
     selection, _ = reply(parts, "Vad är kopplingen mellan Vision 2040 och det internationella arbetet?",
                          {"mal_vision2040": 0.99})
