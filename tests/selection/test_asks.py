@@ -27,6 +27,11 @@ def reader() -> AskReader:
     ("Vem hanterar förfrågningar om mottagningar?", "who_handles"),
     ("Hur många nätverk är staden med i?", "how_many"),
     ("Vad tyckte förvaltningen i remissvaret om kontaktpersonen?", "admin_view"),
+    ("Vilka politiker sitter i beredningen?", "persons"),
+    ("Vad heter vår kontaktperson?", "persons"),
+    ("Vilket traktamente får jag i Tokyo?", "travel_admin"),
+    ("Do we need a visa for the trip to Kenya?", "travel_admin"),
+    ("Hur stor andel av budgeten får vi lägga på resor?", "cost"),
 ])
 def test_specific_asks_are_read_inside_longer_messages(reader, text, ask):
     assert ask in reader.read(text).asks

@@ -49,6 +49,22 @@ def test_an_ask_no_entry_answers_gets_the_honest_reply_first(parts):
     assert composed.text.rstrip().endswith(parts[4].where_to_turn)
 
 
+@pytest.mark.parametrize("text, nlu, ask", [
+    ("Vilka ledamöter sitter i Internationella beredningen i år?", {"mandat_beslut": 0.9}, "persons"),
+    ("Behöver vi visum för vår studieresa till Indien?", {"studieresa": 0.95}, "travel_admin"),
+])
+def test_names_and_a_trips_practicalities_are_not_in_the_knowledge(parts, text, nlu, ask):
+    selection, composed = reply(parts, text, nlu)
+    assert selection.nearest and selection.unanswered_ask == ask
+    assert composed.text.startswith("Det finns inget svar på just det i kunskapsbasen")
+
+
+def test_the_knowledge_says_where_to_find_the_name_of_our_contact_person(parts):
+    selection, composed = reply(parts, "Vad heter vår internationella kontaktperson?", {"kontaktperson": 0.95})
+    assert selection.entries[0] == "kontaktperson.vem-ar-var" and not selection.nearest
+    assert "inga namn" in composed.text
+
+
 def test_a_question_nlu_is_unsure_of_and_the_knowledge_does_not_match_is_not_answered(parts):
     kb, selector, *_ = parts
     plan = plan_reply(selector, "Hur fyller jag i min tidrapport i det nya systemet?", "nlu_fallback",
