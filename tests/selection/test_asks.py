@@ -58,3 +58,14 @@ def test_a_plain_topic_question_has_no_specific_ask(reader):
 def test_english_is_recognised_but_swedish_with_english_words_is_not(reader):
     assert reader.is_english("Can we host a delegation from Shanghai next spring?")
     assert not reader.is_english("Hej, vi har en kick-off workshop i Berlin, får vi åka?")
+
+
+def test_every_example_question_asks_only_what_its_entry_answers(reader):
+    """An entry's example question with a specific ask the entry does not list would teach the entry
+    choice one thing and the honest reply another: the question would get "not in the knowledge"."""
+    from actions.knowledge import load_knowledge
+
+    kb = load_knowledge(PROJECT_ROOT / "knowledge")
+    unanswered = [(entry.id, ask, question) for entry in kb.entries.values() for question in entry.questions
+                  for ask in reader.read(question).strict if ask not in entry.asks]
+    assert unanswered == []
