@@ -16,7 +16,7 @@ chosen"):
   when the question has a specific ask the entry does not answer; for a
   question without a specific ask, ``PRIMARY_FIT`` for the topic's primary entry and
   ``GENERIC_FIT`` for other entries that answer yes/no or "what applies" (``SECONDARY_FIT``
-  for an entry that mainly gives the consultation response's view: what applies comes first).
+  for an entry whose main ask is the consultation response's view: what applies comes first).
 
 An ask that no entry of the question's topic answers may be answered by the
 ask's general entry (``general_entry`` in asks.yml, e.g. who decides on any
@@ -47,7 +47,7 @@ ENTRY = 0.15
 ASK = 0.25
 GENERIC_FIT = 0.5
 PRIMARY_FIT = 0.6
-# The generic fit of an entry whose first ask is a secondary one (the consultation response's view).
+# The generic fit of an entry whose main (first) ask is a secondary one (the consultation response's view).
 SECONDARY_FIT = 0.3
 # Share of NLU in the topic probability (the rest: the search's topic classifier); when NLU
 # itself was unsure (nlu_fallback), the smaller share.
