@@ -150,7 +150,8 @@ class TopicClassifier:
         return self._softmax(self.model.coef_[:, columns] @ values + self.model.intercept_)
 
     def _softmax(self, decision: Any) -> dict[str, float]:
-        decision = decision * SVC_TEMPERATURE
-        exps = [math.exp(d - max(decision)) for d in decision]
+        decision = (decision * SVC_TEMPERATURE).tolist()
+        top = max(decision)  # once, not once per label (it was the classifiers' main cost)
+        exps = [math.exp(d - top) for d in decision]
         total = sum(exps)
         return {label: e / total for label, e in zip(self.model.classes_, exps)}
