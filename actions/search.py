@@ -191,10 +191,9 @@ class KnowledgeSearch:
         )
         labels = {intent for intent, _ in texts}
         entry_examples = [(e.id, q) for e in entries for q in (e.title, *e.questions)]
-        text_ngrams = lambda text: list(search._ngrams(text).elements())  # noqa: E731
         # One feature space for both classifiers: the examples' (entry texts are among them).
         corpus = [q for _, q in texts] or [q for _, q in entry_examples]
-        search.features = TextFeatures(corpus, search._terms, text_ngrams)
+        search.features = TextFeatures(corpus, search._terms, search._ngrams)
         if len(labels) > 1 and labels & set(kb.by_topic):
             search.classifier = TopicClassifier(search.features, [q for _, q in texts], [i for i, _ in texts])
         if len(entries) > 1:

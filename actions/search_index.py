@@ -106,18 +106,23 @@ class Index:
 
 class TextFeatures:
     """TF-IDF of the index terms (stems and compound parts) and of their character n-grams,
-    fitted once and shared by the topic and the entry classifier (one transform per message)."""
+    fitted once and shared by the topic and the entry classifier (one transform per message).
+
+    ``terms`` gives a text's terms, ``ngrams`` its n-grams already counted (the search has
+    counted them for the similarities)."""
 
     def __init__(self, texts: list[str], terms: Callable[[str], list[str]],
-                 ngrams: Callable[[str], list[str]]) -> None:
+                 ngrams: Callable[[str], Counter]) -> None:
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         self.vectorizers = (
             TfidfVectorizer(analyzer=terms, sublinear_tf=True).fit(texts),
-            TfidfVectorizer(analyzer=ngrams, sublinear_tf=True, min_df=2).fit(texts),
+            TfidfVectorizer(analyzer=lambda text: list(ngrams(text).elements()), sublinear_tf=True,
+                            min_df=2).fit(texts),
         )
+        counters: tuple[Callable[[str], Counter], ...] = (lambda text: Counter(terms(text)), ngrams)
         # Read once: scikit-learn recomputes idf_ from a sparse matrix on every access.
-        self.parts = [(v.build_analyzer(), v.vocabulary_, v.idf_) for v in self.vectorizers]
+        self.parts = [(count, v.vocabulary_, v.idf_.tolist()) for count, v in zip(counters, self.vectorizers)]
 
     def transform(self, texts: list[str]) -> Any:
         """The feature rows of ``texts`` (a sparse matrix, one row per text)."""
@@ -128,15 +133,16 @@ class TextFeatures:
     def row(self, text: str) -> tuple[Any, Any]:
         """One text's non-zero features as (column indices, values): what ``transform`` computes
         (sublinear TF × IDF, each vectorizer's part L2-normalised), without scikit-learn's
-        per-call overhead (a message is scored on every turn)."""
+        per-call overhead (a message is scored on every turn). Columns come in the order of
+        their tokens' first occurrence."""
         import numpy as np
 
         columns: list[int] = []
         values: list[float] = []
         offset = 0
-        for analyze, vocabulary, idf in self.parts:
-            counts = Counter(vocabulary[t] for t in analyze(text) if t in vocabulary)
-            part = [(i, (1.0 + math.log(n)) * idf[i]) for i, n in counts.items()]
+        for count, vocabulary, idf in self.parts:
+            known = [(vocabulary[t], n) for t, n in count(text).items() if t in vocabulary]
+            part = [(i, (1.0 + math.log(n)) * idf[i]) for i, n in known]
             norm = math.sqrt(sum(v * v for _, v in part)) or 1.0
             columns += [offset + i for i, _ in part]
             values += [v / norm for _, v in part]
