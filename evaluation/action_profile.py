@@ -11,6 +11,7 @@ development set (``tests/search_dev.yml``), with the NLU parses that
     python -m evaluation.action_profile --profile 25     # and cProfile's top 25 cumulative functions
     python -m evaluation.action_profile --dump a.json    # every decision and score, for equivalence
     python -m evaluation.action_profile --compare a.json b.json
+    python -m evaluation.action_profile --action [--records]   # ActionAnswer.run itself, rasa-sdk trackers
 
 The dump holds, per message, the plan (kind, entries, confidence, ranking,
 hits), the reply text, the counterpart, and the search's raw scores (entry
@@ -115,6 +116,50 @@ class Runner:
             self.lotsen.reply_text(message.text, plan)
 
 
+class ActionRunner:
+    """Plays the messages through ``ActionAnswer.run`` on rasa-sdk trackers, with the context slots
+    the conversation's earlier turns set; records to a SQLite file in a temporary folder, or off."""
+
+    def __init__(self, runner: Runner, records: bool, folder: Path) -> None:
+        import asyncio
+
+        from actions.answer_action import ActionAnswer
+        from actions.runtime import build_runtime, set_runtime
+        from actions.settings import load_settings
+
+        settings = load_settings({
+            "LOTSEN_HASH_KEY": "profile-key-0123456789abcdef", "LOTSEN_RECORDS": "1" if records else "0",
+            "ENGAGEMENT_DB_URL": f"sqlite:///{folder / 'records.db'}", "LOTSEN_OUTBOX_PATH": str(folder / "outbox.db"),
+        })
+        import numpy as np
+
+        np.random.seed(SEED)
+        set_runtime(build_runtime(settings))
+        self.runner = runner
+        self.action = ActionAnswer()
+        self.loop = asyncio.new_event_loop()
+
+    def tracker(self, message: Message, number: int) -> Any:
+        from rasa_sdk import Tracker
+
+        parsed = self.runner.parses[message.text]
+        context = self.runner.contexts[message.key]
+        parse = {"text": message.text, "intent": parsed["intent"], "entities": parsed["entities"],
+                 "intent_ranking": parsed["intent_ranking"], "metadata": {}, "message_id": f"m{number}"}
+        events = [{"event": "action", "name": "action_listen"},
+                  {"event": "user", "text": message.text, "parse_data": parse, "input_channel": "rest",
+                   "metadata": {"model_id": "profile"}}]
+        slots = {"last_topic": context.topic, "last_entries": list(context.reply_entries),
+                 "last_counterpart": context.counterpart, "last_yes_no": context.yes_no}
+        return Tracker(f"profile-{number}", slots, parse, events, False, None, {}, "action_listen")
+
+    def run_once(self) -> None:
+        from rasa_sdk.executor import CollectingDispatcher
+
+        for number, message in enumerate(self.runner.messages):
+            self.loop.run_until_complete(self.action.run(CollectingDispatcher(), self.tracker(message, number), {}))
+
+
 def describe(lotsen: Lotsen, key: str, text: str, plan: Plan, reply: str) -> dict[str, Any]:
     """Everything a message's answer depends on, as plain JSON."""
     sel = plan.selection
@@ -176,6 +221,8 @@ def main() -> int:
     parser_.add_argument("--profile", type=int, metavar="N", help="also print cProfile's top N cumulative functions")
     parser_.add_argument("--dump", type=Path, help="write every message's decision and scores (JSON)")
     parser_.add_argument("--compare", type=Path, nargs=2, metavar=("A", "B"), help="compare two dumps and exit")
+    parser_.add_argument("--action", action="store_true", help="time ActionAnswer.run instead of plan_reply")
+    parser_.add_argument("--records", action="store_true", help="with --action: write records (SQLite)")
     parser_.add_argument("--model", type=Path, help="the trained model whose parses are used (default: Lotsen's)")
     args = parser_.parse_args()
     if args.compare:
@@ -194,6 +241,11 @@ def main() -> int:
                 for (key, plan, reply), m in zip(Runner(fresh, parses, messages).plans(), messages)]
         args.dump.write_text(json.dumps(dump, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         print(f"wrote {args.dump} ({len(dump)} messages)")
+    if args.action:
+        import tempfile
+
+        folder = tempfile.TemporaryDirectory()
+        runner = ActionRunner(runner, args.records, Path(folder.name))  # type: ignore[assignment]
     runner.run_once()  # warm: the analyzer's word caches, as a running server has them
     cpu, thread, wall = [], [], []
     for _ in range(args.repeat):
