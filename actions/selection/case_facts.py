@@ -24,9 +24,9 @@ from actions.selection.asks import fold_lower
 from actions.selection.patterns import AnyOf
 
 FACTS_FILE = "case_facts.yml"
-HOLDS = "holds"
-BREAKS = "breaks"
 Reading = Literal["holds", "breaks"]
+HOLDS: Reading = "holds"
+BREAKS: Reading = "breaks"
 # How far before a cue (in characters) a negation cancels it.
 NEGATION_REACH = 24
 # Readings remembered: a message is read for every fact by the selection and again for its reply.
@@ -35,7 +35,7 @@ RECENT_READINGS = 64
 
 @dataclass(frozen=True)
 class CaseFacts:
-    cues: dict[str, dict[str, tuple[re.Pattern[str], ...]]]
+    cues: dict[str, dict[Reading, tuple[re.Pattern[str], ...]]]
     negations: tuple[re.Pattern[str], ...]
     # Derived: whether any cue of a fact occurs at all, and whether any negation does (one scan each).
     _any_cue: dict[str, AnyOf] = field(init=False, repr=False, compare=False)
