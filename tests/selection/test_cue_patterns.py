@@ -3,7 +3,6 @@ case-fact reading built on them reads every development message as the straightf
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Optional
 
 import pytest
