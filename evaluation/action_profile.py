@@ -128,7 +128,7 @@ class ActionRunner:
         from actions.settings import load_settings
 
         settings = load_settings({
-            "LOTSEN_HASH_KEY": "profile-key-0123456789abcdef", "LOTSEN_RECORDS": "1" if records else "0",
+            "LOTSEN_HASH_KEY": "profile-test-key-0123456789abcdef", "LOTSEN_RECORDS": "1" if records else "0",
             "ENGAGEMENT_DB_URL": f"sqlite:///{folder / 'records.db'}", "LOTSEN_OUTBOX_PATH": str(folder / "outbox.db"),
         })
         import numpy as np
