@@ -240,7 +240,7 @@ class VersionStore:
         live_id = self.live_id(conn)
         before = self.get_in(conn, live_id).entries if live_id is not None else []
         changes = diff_versions(before, entries)
-        if not changes and based_on is None:
+        if not changes:
             raise VersionError("nothing changed", "unchanged")
         result = conn.execute(knowledge_versions.insert().values(
             published_at=utcnow(), published_by=by, approved_by=approved_by, note=note, based_on=based_on,
