@@ -222,7 +222,7 @@ class VersionStore:
                 conn.execute(knowledge_versions.insert().values(
                     id=1, published_at=utcnow(), published_by=by, note="Import av knowledge/",
                     content={"entries": entries}, changes=diff_versions([], entries)))
-            _advance_sequence(self.engine)
+                _advance_sequence(conn)
         except IntegrityError:
             pass  # another process imported it first
         live = self.live_id()
@@ -347,13 +347,12 @@ class VersionStore:
         return draft
 
 
-def _advance_sequence(engine: Engine) -> None:
-    """PostgreSQL: after inserting id 1 by hand, the id sequence must continue after it."""
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as conn:
-            conn.exec_driver_sql(
-                "SELECT setval(pg_get_serial_sequence('knowledge_versions', 'id'), "
-                "(SELECT max(id) FROM knowledge_versions))")
+def _advance_sequence(conn: Connection) -> None:
+    """PostgreSQL: after inserting id 1 by hand, the id sequence must continue after it (same transaction)."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(
+            "SELECT setval(pg_get_serial_sequence('knowledge_versions', 'id'), "
+            "(SELECT max(id) FROM knowledge_versions))")
 
 
 __all__ = ["VersionStore", "Version", "Draft", "VersionError", "KnowledgeError", "diff_versions", "apply_draft",

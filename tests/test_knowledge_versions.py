@@ -161,3 +161,39 @@ def test_export_then_import_into_an_empty_database_reproduces_the_version(store,
     copy_store = VersionStore(empty, check)
     copy_store.import_initial(file_entries(out))
     assert {e["id"]: e for e in copy_store.live().entries} == {e["id"]: e for e in live.entries}
+
+
+def test_a_request_during_the_swap_sees_one_whole_version(engine, tmp_path):
+    """Readers that take the runtime while versions are swapped in never see parts of two versions."""
+    import threading
+
+    settings = load_settings({"LOTSEN_HASH_KEY": "test-key-0123456789abcdef", "ENGAGEMENT_DB_URL": "sqlite://",
+                              "LOTSEN_OUTBOX_PATH": str(tmp_path / "outbox.db")})
+    runtime = build_runtime(settings, engine)
+    set_runtime(runtime)
+    seen: list[tuple] = []
+    stop = threading.Event()
+
+    def read() -> None:
+        while not stop.is_set():
+            current = get_runtime()
+            seen.append((current.knowledge.version, current.selector.kb is current.knowledge,
+                         current.knowledge.entries[TWINNING].answer))
+            stop.wait(0.002)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        store = runtime.versions
+        for n in range(2):
+            entry = edited(store, answer=f"{NEW_ANSWER} ({n})")
+            store.publish_draft(store.save_draft(entry, "r1").id, "r1", four_eyes=False)
+            assert runtime.watcher.check_once()
+        stop.wait(0.1)
+    finally:
+        stop.set()
+        reader.join(10)
+        set_runtime(None)
+    assert all(consistent for _, consistent, _ in seen)
+    answers = {version: answer for version, _, answer in seen}
+    assert answers["1"] == store.get(1).entry(TWINNING)["answer"] and answers["3"] == f"{NEW_ANSWER} (1)"
