@@ -22,7 +22,7 @@ import yaml
 from actions.counterparts import Gazetteer
 from actions.knowledge import SPECIAL_FILES, read_entries
 from actions.knowledge_live import validator
-from actions.knowledge_versions import VersionStore, clean_entry
+from actions.knowledge_versions import VersionError, VersionStore, clean_entry
 from actions.records import create_engine, migrate
 from actions.settings import DEFAULT_DB_PATH, PROJECT_ROOT
 
@@ -84,7 +84,13 @@ def main(argv: Optional[list[str]] = None) -> int:
     if store.live_id() is None:
         print(f"Version {store.import_initial(entries, by=args.by)} imported from {args.dir}")
         return 0
-    version = store.publish(entries, by=args.by, note=f"Import av {args.dir.name}/")
+    try:
+        version = store.publish(entries, by=args.by, note=f"Import av {args.dir.name}/")
+    except VersionError as exc:
+        if exc.code != "unchanged":
+            raise
+        print(f"{args.dir} is the live version {store.live_id()} already; nothing published")
+        return 0
     print(f"Version {version.id} published from {args.dir}")
     return 0
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Callable, Optional, Sequence
 
 import sqlalchemy as sa
@@ -170,6 +170,11 @@ def _version(row: Any) -> Version:
                    row["based_on"], list(content["entries"]), list(row["changes"] or []))
 
 
+def _aware(moment: datetime) -> datetime:
+    """SQLite returns naive datetimes; they are UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
 def _draft(row: Any) -> Draft:
     return Draft(**{k: row[k] for k in Draft.__dataclass_fields__})
 
@@ -207,6 +212,18 @@ class VersionStore:
             rows = conn.execute(sa.select(knowledge_versions).order_by(knowledge_versions.c.id.desc()).limit(limit)
                                 ).mappings().all()
         return [_version(r) for r in rows]
+
+    def live_between(self, start: datetime, end: datetime) -> list[Version]:
+        """The versions that were live at some time in [start, end), oldest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(knowledge_versions.c.id, knowledge_versions.c.published_at)
+                                .order_by(knowledge_versions.c.id)).all()
+        ids = []
+        for index, (version_id, published) in enumerate(rows):
+            until = rows[index + 1][1] if index + 1 < len(rows) else None
+            if _aware(published) < end and (until is None or _aware(until) > start):
+                ids.append(version_id)
+        return [v for v in (self.get(i) for i in ids) if v is not None]
 
     def import_initial(self, entries: list[dict], by: str = "knowledge/") -> int:
         """Version 1 from ``entries`` (the files in knowledge/) unless a version exists; the live id.
