@@ -76,6 +76,14 @@ class ReviewState:
         self._lemmatizer_lock = threading.Lock()
         self.executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="review")
         self.editor: Optional[KnowledgeEditor] = None  # built on first use (review/editor.py)
+        self._editor_lock = threading.Lock()
+
+    def knowledge_editor(self) -> KnowledgeEditor:
+        """The knowledge's versions and the editor's view of them, built on first use."""
+        with self._editor_lock:
+            if self.editor is None:
+                self.editor = KnowledgeEditor.for_engine(self.engine)
+            return self.editor
 
     def lemmatizer(self) -> Lemmatizer:
         with self._lemmatizer_lock:
@@ -204,6 +212,7 @@ def _page_handler(spec: PageSpec) -> Handler:
         group_by = request.args.get("group_by") or "reason"
         tables = await state.run(_build, state, spec, filters, group_by, user.is_admin)
         views = await state.run(present, tables, user.is_admin, state.config.small_group)
+        overdue = await state.run(_overdue_entries, state) if spec.key == "oversikt" and user.can_edit else None
         listed = next((t for t in tables if t.extra.get("records")), None)
         if listed is not None:
             detail = f"{len(listed.rows)} poster, {filters.query_string()}"
@@ -212,6 +221,7 @@ def _page_handler(spec: PageSpec) -> Handler:
             request, "page.html", title=spec.title, spec=spec, views=views, filters=filters,
             options=await state.run(_filter_options, state), query=filters.query_string(group_by=group_by),
             group_by=group_by, groups=UNANSWERED_GROUPS, small_group=state.config.small_group,
+            overdue_entries=overdue,
         )
 
     show.__name__ = f"page_{spec.key.replace('-', '_')}"
@@ -266,17 +276,21 @@ def _conversation(state: ReviewState, conversation_id: str) -> list[dict[str, An
             for r in rows]
 
 
+def _overdue_entries(state: ReviewState) -> int:
+    """Entries past their review-by date (the overview tells editors)."""
+    return sum(1 for row in state.knowledge_editor().rows(state.today()) if row.overdue)
+
+
 def _cited_entries(state: ReviewState, record: dict[str, Any]) -> Optional[list[dict[str, Any]]]:
     """The cited entries' text in the knowledge version that answered (None: a version not in the database)."""
     version_id = str(record.get("kb_version") or "")
     if not version_id.isdigit():
         return None
-    if state.editor is None:
-        state.editor = KnowledgeEditor.for_engine(state.engine)
-    version = state.editor.store.get(int(version_id))
+    editor = state.knowledge_editor()
+    version = editor.store.get(int(version_id))
     if version is None:
         return None
-    sources = state.editor.frame.sources
+    sources = editor.frame.sources
     cited = []
     for entry_id in record.get("principle_ids") or []:
         entry = version.entry(entry_id)
@@ -489,8 +503,7 @@ def main(argv: Optional[list[str]] = None) -> None:
     if not args.no_migrate:
         migrate(engine)
     app = create_app(engine, config)
-    app.ctx.review.editor = KnowledgeEditor.for_engine(engine)
-    app.ctx.review.editor.live()  # a new database: knowledge/ becomes version 1 (as the action server does)
+    app.ctx.review.knowledge_editor().live()  # a new database: knowledge/ becomes version 1 (as the action server does)
     app.run(host=args.host, port=args.port, access_log=False, workers=1)
 
 

@@ -28,10 +28,7 @@ Page = Callable[..., HTTPResponse]
 
 
 def _editor(request: Request) -> KnowledgeEditor:
-    state = request.app.ctx.review
-    if state.editor is None:
-        state.editor = KnowledgeEditor.for_engine(state.engine)
-    return state.editor
+    return request.app.ctx.review.knowledge_editor()
 
 
 def _form_context(editor: KnowledgeEditor) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from actions.knowledge import KnowledgeError, load_knowledge
 from actions.knowledge_export import write_version
 from actions.knowledge_live import validator
 from actions.knowledge_versions import VersionError, VersionStore
-from actions.records import RecordStore, create_engine, migrate
+from actions.records import create_engine, migrate
 from actions.runtime import build_runtime, file_entries, get_runtime, set_runtime
 from actions.settings import PROJECT_ROOT, load_settings
 from review.editor_labels import refusal

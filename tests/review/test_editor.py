@@ -133,6 +133,8 @@ def test_retiring_an_entry_stops_it_answering_and_keeps_its_text(engine, hashes)
         start = rut.get(f"{app.url}/redaktor", timeout=10).text
         overdue = start.split('id="overdue-heading"')[1].split("</section>")[0]
         assert "natverk.ny-post" in overdue and "(passerat)" in overdue  # past review-by: listed first
+        assert "1 post har passerat sitt granskningsdatum" in rut.get(f"{app.url}/oversikt", timeout=30).text
+        assert 'id="overdue-count"' not in login(app, "vera").get(f"{app.url}/oversikt", timeout=30).text
         retired = post(app, rut, "/redaktor/post/natverk.ny-post/avveckla")
         post(app, rut, f"{retired.url.split(app.url)[1]}/publicera")
         start = rut.get(f"{app.url}/redaktor", timeout=10).text

@@ -94,7 +94,6 @@ def test_report_names_the_knowledge_versions_live_in_its_period(engine: Engine, 
                                                                  tmp_path: Path) -> None:
     from datetime import datetime, timezone
 
-    import sqlalchemy as sa
 
     from actions.knowledge_versions import knowledge_versions
     from review.editor_preview import KnowledgeEditor
