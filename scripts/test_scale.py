@@ -44,15 +44,18 @@ def _answer(url: str) -> str:
 
 
 def _until_live(url: str, expected: str) -> float:
-    """Seconds until ``IN_A_ROW`` answers in a row carry ``expected`` (raises TimeoutError after LIVE_WITHIN)."""
-    began, streak = time.monotonic(), 0
+    """Seconds from publishing to the first of ``IN_A_ROW`` answers in a row that carry ``expected``
+    (raises TimeoutError after LIVE_WITHIN)."""
+    began, streak, since = time.monotonic(), 0, 0.0
     while streak < IN_A_ROW:
         if time.monotonic() - began > LIVE_WITHIN:
             raise TimeoutError(f"{expected[:40]!r} not answered {IN_A_ROW} times in a row within {LIVE_WITHIN} s")
+        asked = time.monotonic()
         streak = streak + 1 if expected in _answer(url) else 0
+        since = since if streak > 1 else asked - began
         if not streak:
-            time.sleep(0.5)
-    return time.monotonic() - began
+            time.sleep(0.3)
+    return since
 
 
 def live_publication(url: str, db_url: str) -> tuple[list[str], str]:
