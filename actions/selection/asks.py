@@ -42,6 +42,9 @@ class Ask:
     general_entry: Optional[str] = None
     # Whether a question with this ask that no entry answers gets the honest reply.
     honest: bool = True
+    # An entry whose first ask is this one answers a question that does not ask it less well
+    # (the consultation response's view is not what applies).
+    secondary: bool = False
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,7 @@ class AskReader:
                     id=ask_id, label=str(raw["label"]), generic=bool(raw.get("generic", False)),
                     cues=tuple(re.compile(c) for c in raw.get("cues") or []),
                     general_entry=raw.get("general_entry"), honest=bool(raw.get("honest", True)),
+                    secondary=bool(raw.get("secondary", False)),
                 )
                 for ask_id, raw in (data.get("asks") or {}).items()
             }
@@ -155,6 +159,10 @@ class AskReader:
         words = _WORD.findall(fold_lower(text))
         hits = sum(1 for w in words if w in self.english_words)
         return hits >= 2 and hits >= self.english_share * len(words)
+
+    def is_secondary(self, ask_id: str) -> bool:
+        ask = self.asks.get(ask_id)
+        return ask.secondary if ask else False
 
     def general_entry(self, ask_id: str) -> Optional[str]:
         ask = self.asks.get(ask_id)

@@ -52,6 +52,12 @@ class FollowupReader:
     short_ask_words: int
     # Below this content similarity a short message with a specific ask leans on the conversation.
     weak_content: float
+    # A message of at most this many words that asks something specific about "det"/"dem"
+    # ("Vem fattar beslut om det?") asks it about the conversation's subject, whatever its words.
+    pointing_ask_words: int = 0
+    # Phrases that turn to another subject ("i stället", "instead"): NLU's topic for the message
+    # counts however little else it shares with the knowledge's wording.
+    switch_markers: tuple[re.Pattern[str], ...] = ()
 
     @classmethod
     def load(cls, directory: Path) -> "FollowupReader":
@@ -65,6 +71,8 @@ class FollowupReader:
                 max_marked_words=int(data["max_marked_words"]),
                 counterpart_pronouns=frozenset(str(w) for w in data["counterpart_pronouns"]),
                 weak_content=float(data["weak_content"]),
+                pointing_ask_words=int(data["pointing_ask_words"]),
+                switch_markers=tuple(re.compile(m) for m in data.get("switch_markers") or []),
             )
         except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError, re.error) as exc:
             raise KnowledgeError(f"{path}: invalid follow-ups file: {exc!r}") from exc
@@ -72,6 +80,19 @@ class FollowupReader:
     def refers_to_counterpart(self, text: str) -> bool:
         """Whether ``text`` points back to someone or somewhere already named ("från dem", "dit")."""
         return bool(self.counterpart_pronouns.intersection(_WORD.findall(fold_lower(text))))
+
+    def switches_subject(self, text: str) -> bool:
+        """Whether ``text`` turns to another subject ("Och ett samarbetsavtal i stället?")."""
+        folded = fold_lower(text)
+        return any(m.search(folded) for m in self.switch_markers)
+
+    def points_back(self, text: str, form: QuestionForm, context: Context) -> bool:
+        """A short specific ask about something already said ("Vem fattar beslut om det?", "Hur ofta
+        sammanträder de?"): its words name the ask, the conversation names what it is about."""
+        if context.empty or not form.specific:
+            return False
+        words = _WORD.findall(fold_lower(text))
+        return len(words) <= self.pointing_ask_words and bool(self.pronouns.intersection(words))
 
     def leans_on_context(self, text: str, form: QuestionForm, content: float, context: Context) -> bool:
         """Whether ``text`` (with ``content``: its best entry similarity on its own) is a follow-up."""
@@ -86,7 +107,7 @@ class FollowupReader:
         if len(words) > self.max_words:
             return False
         if self.pronouns.intersection(words):
-            return content < 2 * self.weak_content
+            return True
         if form.specific and len(words) <= self.short_ask_words:
             return True  # "Vem betalar vår del?": a bare ask is about what was just discussed
         return len(words) <= 3 and content < self.weak_content

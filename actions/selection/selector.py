@@ -14,12 +14,15 @@ chosen"):
   against the asks read by :mod:`actions.selection.asks`): 1 when it answers
   a specific ask of the question ("vem beslutar", "vilka", "vem betalar"), 0
   when the question has a specific ask the entry does not answer; for a
-  question without a specific ask, 1 for the topic's primary entry and
-  ``GENERIC_FIT`` for other entries that answer yes/no or "what applies".
+  question without a specific ask, ``PRIMARY_FIT`` for the topic's primary entry and
+  ``GENERIC_FIT`` for other entries that answer yes/no or "what applies" (``SECONDARY_FIT``
+  for an entry that mainly gives the consultation response's view: what applies comes first).
 
 An ask that no entry of the question's topic answers may be answered by the
 ask's general entry (``general_entry`` in asks.yml, e.g. who decides on any
-engagement). When the best entry still does not answer the specific ask, or
+engagement), unless the last answer's own entry answers that ask (a follow-up).
+A short ask pointing back ("Vem fattar beslut om det?") keeps the conversation's
+topic whatever NLU hears in the ask's own words. When the best entry still does not answer the specific ask, or
 its confidence is below ``MIN_CONFIDENCE``, the selection is *nearest*: the
 reply says the knowledge holds no answer to just that and gives the entry as
 the nearest one. A message with two questions gets up to two entries.
@@ -44,6 +47,8 @@ ENTRY = 0.15
 ASK = 0.25
 GENERIC_FIT = 0.5
 PRIMARY_FIT = 0.6
+# The generic fit of an entry whose first ask is a secondary one (the consultation response's view).
+SECONDARY_FIT = 0.3
 # Share of NLU in the topic probability (the rest: the search's topic classifier); when NLU
 # itself was unsure (nlu_fallback), the smaller share.
 NLU_SHARE = 0.7
@@ -73,6 +78,9 @@ MAX_ENTRIES = 2
 # In a follow-up, another entry that answers the ask is preferred to repeating the last one
 # when it scores at least this share of the last one's score.
 REPEAT_SHARE = 0.8
+# ... or, for a follow-up without a specific ask, when the message is at least this much more similar
+# to the other entry than to the last one (it names the other entry's subject).
+NAMED_MARGIN = 0.1
 GENERIC_ASKS = (YES_NO, "what")
 _QUESTION = re.compile(r"[^?]*\?")
 
@@ -115,18 +123,22 @@ class EntrySelector:
         from_context = self.followups.leans_on_context(text, form, content, context)
         if from_context and form.elliptic:  # "och med Vilnius?" asks what the last question asked
             form = QuestionForm(asks=(), yes_no=context.yes_no)
-        topics = self._topic_probabilities(text, nlu_topics, context if from_context else None, content, nlu_share)
+        # A pointing ask's words name the ask ("vem fattar beslut om det?"), not a topic of its own.
+        pointing = from_context and counterpart is None and self.followups.points_back(text, form, context)
+        own_content = 0.0 if pointing else 1.0 if from_context and self.followups.switches_subject(text) else content
+        topics = self._topic_probabilities(text, nlu_topics, context if from_context else None, own_content,
+                                           nlu_share)
         new_counterpart = from_context and counterpart is not None and counterpart != context.counterpart
         keeps = from_context or self.followups.refers_to_counterpart(text)
         counterpart = counterpart or (context.counterpart if keeps else None)
         stated = {f for f in self.facts.cues if self.facts.reading(f, text) is not None}
-        leaning = context if from_context and not self._names_other_topic(nlu_topics, content, context) else None
+        leaning = context if from_context and not self._names_other_topic(nlu_topics, own_content, context) else None
         ranked = self._ranked(form, topics, similarities, self.search.entry_probabilities(text), counterpart,
                               leaning, stated)
         best = ranked[0]
         repeat = from_context and counterpart == context.counterpart and best.entry.id in context.reply_entries
         if repeat:
-            best = self._instead_of_repeating(ranked, form, context) or best
+            best = self._instead_of_repeating(ranked, form, context, similarities) or best
             repeat = best.entry.id in context.reply_entries
         # A strict ask the best entry does not answer: the honest reply (in a follow-up without
         # repeating the last answer, which then would add nothing).
@@ -141,15 +153,26 @@ class EntrySelector:
             new_counterpart=new_counterpart,
         )
 
-    @staticmethod
-    def _instead_of_repeating(ranked: list["Scored"], form: QuestionForm, context: Context) -> Optional["Scored"]:
-        """A follow-up's best entry was the last answer: another entry that answers its ask, if one scores
-        close enough; None keeps the last entry (answered briefly when it answers the ask)."""
+    def _instead_of_repeating(self, ranked: list["Scored"], form: QuestionForm, context: Context,
+                              similarities: Mapping[str, float]) -> Optional["Scored"]:
+        """A follow-up's best entry was the last answer: another entry of the conversation's topic (or
+        one the last answer points to) that answers its specific ask, or, for a question without one,
+        that the message names more closely than the last answer ("And what does påverkan mean?" after
+        samverkan), if it scores close enough; None keeps the last entry (answered briefly when it
+        answers the ask)."""
         best = ranked[0]
-        if not form.asks or best.fit >= 1.0:
+        if best.fit >= 1.0:
             return None
+        _, near = self._conversation_entries(context)
+        last_similarity = similarities.get(best.entry.id, 0.0)
         for other in ranked[1:]:
-            if other.entry.id not in context.reply_entries and other.fit >= 1.0:
+            if other.entry.id in context.reply_entries:
+                continue
+            if form.asks and other.fit < 1.0:
+                continue
+            if not form.asks and similarities.get(other.entry.id, 0.0) < last_similarity + NAMED_MARGIN:
+                continue
+            if other.entry.topic == best.entry.topic or other.entry.id in near:
                 return other if other.score >= REPEAT_SHARE * best.score else None
         return None
 
@@ -190,13 +213,13 @@ class EntrySelector:
         form = self.asks.read(text)
         return form.specific or (text.strip().endswith("?") and len(text.split()) > 1)
 
-    @staticmethod
-    def _names_other_topic(nlu: Mapping[str, float], content: float, context: Context) -> bool:
+    def _names_other_topic(self, nlu: Mapping[str, float], content: float, context: Context) -> bool:
         """A follow-up with content of its own that NLU is sure belongs to another topic
         ("And what does påverkan mean?" after samverkan): the last answer's entries get no preference."""
-        if content < OWN_TOPIC_CONTENT or not nlu:
+        topics = {t: p for t, p in nlu.items() if t in self.kb.by_topic}
+        if content < OWN_TOPIC_CONTENT or not topics:
             return False
-        topic, probability = max(nlu.items(), key=lambda item: item[1])
+        topic, probability = max(topics.items(), key=lambda item: item[1])
         return topic != context.topic and probability >= SURE_NLU
 
     def _topic_probabilities(self, text: str, nlu: Mapping[str, float], context: Optional[Context],
@@ -206,7 +229,8 @@ class EntrySelector:
         own = self.search.topic_probabilities(text)
         topics = {t: nlu_share * nlu.get(t, 0.0) + (1 - nlu_share) * own.get(t, 0.0) for t in self.kb.by_topic}
         if context is not None and context.topic in topics:
-            named = max(nlu.values(), default=0.0) if content >= OWN_TOPIC_CONTENT else 0.0
+            # NLU's confidence in a topic of the message's own (not in small talk or "help").
+            named = max((p for t, p in nlu.items() if t in topics), default=0.0) if content >= OWN_TOPIC_CONTENT else 0.0
             share = CONTEXT_SHARE * (1 - named)
             topics = {t: (1 - share) * p for t, p in topics.items()}
             topics[context.topic] += share  # type: ignore[index]
@@ -221,7 +245,9 @@ class EntrySelector:
             return 0.0
         if entry.primary:
             return PRIMARY_FIT
-        return GENERIC_FIT if set(GENERIC_ASKS) & set(entry.asks) else 0.0
+        if not set(GENERIC_ASKS) & set(entry.asks):
+            return 0.0
+        return SECONDARY_FIT if entry.asks and self.asks.is_secondary(entry.asks[0]) else GENERIC_FIT
 
     @staticmethod
     def _about(entry: Entry, counterpart: str) -> bool:
@@ -239,6 +265,13 @@ class EntrySelector:
                 for i in (*self.kb.entries[e].related, *self.kb.entries[e].followups)} - last
         return last, near
 
+    def _general_entries(self, form: QuestionForm, context: Optional[Context]) -> set[str]:
+        """The general entries of the question's asks, except for an ask that the last answer's own entry
+        answers: in a follow-up ("Vem fattar beslut om det?") that entry says it for just this case."""
+        last = {a for e in (context.reply_entries if context else ()) if e in self.kb.entries
+                for a in self.kb.entries[e].asks}
+        return {g for a in form.asks if a not in last and (g := self.asks.general_entry(a)) is not None}
+
     def _candidates(self, counterpart: Optional[str]) -> list[Entry]:
         return [e for e in self.kb.entries.values() if not e.only_for or counterpart in e.only_for]
 
@@ -250,7 +283,7 @@ class EntrySelector:
         """Every candidate entry scored for the question, best first (``context``: of a follow-up;
         ``stated``: the case facts the message states)."""
         top_topic = max(topics.values(), default=0.0)
-        general = {self.asks.general_entry(a) for a in form.asks} - {None}
+        general = self._general_entries(form, context)
         last, near = self._conversation_entries(context)
         found = self.gazetteer.resolve(counterpart) if counterpart else None
         tags = found.all_tags if found else frozenset()

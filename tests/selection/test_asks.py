@@ -27,6 +27,11 @@ def reader() -> AskReader:
     ("Vem hanterar förfrågningar om mottagningar?", "who_handles"),
     ("Hur många nätverk är staden med i?", "how_many"),
     ("Vad tyckte förvaltningen i remissvaret om kontaktpersonen?", "admin_view"),
+    ("Vilka politiker sitter i beredningen?", "persons"),
+    ("Vad heter vår kontaktperson?", "persons"),
+    ("Vilket traktamente får jag i Tokyo?", "travel_admin"),
+    ("Do we need a visa for the trip to Kenya?", "travel_admin"),
+    ("Hur stor andel av budgeten får vi lägga på resor?", "cost"),
 ])
 def test_specific_asks_are_read_inside_longer_messages(reader, text, ask):
     assert ask in reader.read(text).asks
@@ -53,3 +58,14 @@ def test_a_plain_topic_question_has_no_specific_ask(reader):
 def test_english_is_recognised_but_swedish_with_english_words_is_not(reader):
     assert reader.is_english("Can we host a delegation from Shanghai next spring?")
     assert not reader.is_english("Hej, vi har en kick-off workshop i Berlin, får vi åka?")
+
+
+def test_every_example_question_asks_only_what_its_entry_answers(reader):
+    """An entry's example question with a specific ask the entry does not list would teach the entry
+    choice one thing and the honest reply another: the question would get "not in the knowledge"."""
+    from actions.knowledge import load_knowledge
+
+    kb = load_knowledge(PROJECT_ROOT / "knowledge")
+    unanswered = [(entry.id, ask, question) for entry in kb.entries.values() for question in entry.questions
+                  for ask in reader.read(question).strict if ask not in entry.asks]
+    assert unanswered == []

@@ -49,6 +49,22 @@ def test_an_ask_no_entry_answers_gets_the_honest_reply_first(parts):
     assert composed.text.rstrip().endswith(parts[4].where_to_turn)
 
 
+@pytest.mark.parametrize("text, nlu, ask", [
+    ("Vilka ledamöter sitter i Internationella beredningen i år?", {"mandat_beslut": 0.9}, "persons"),
+    ("Behöver vi visum för vår studieresa till Indien?", {"studieresa": 0.95}, "travel_admin"),
+])
+def test_names_and_a_trips_practicalities_are_not_in_the_knowledge(parts, text, nlu, ask):
+    selection, composed = reply(parts, text, nlu)
+    assert selection.nearest and selection.unanswered_ask == ask
+    assert composed.text.startswith("Det finns inget svar på just det i kunskapsbasen")
+
+
+def test_the_knowledge_says_where_to_find_the_name_of_our_contact_person(parts):
+    selection, composed = reply(parts, "Vad heter vår internationella kontaktperson?", {"kontaktperson": 0.95})
+    assert selection.entries[0] == "kontaktperson.vem-ar-var" and not selection.nearest
+    assert "inga namn" in composed.text
+
+
 def test_a_question_nlu_is_unsure_of_and_the_knowledge_does_not_match_is_not_answered(parts):
     kb, selector, *_ = parts
     plan = plan_reply(selector, "Hur fyller jag i min tidrapport i det nya systemet?", "nlu_fallback",
@@ -94,6 +110,53 @@ def test_a_follow_up_leans_on_the_conversation_and_keeps_its_counterpart(parts):
     selection, _ = reply(parts, "Vem fattar det?", {"mandat_beslut": 0.6, "delegationsbesok": 0.3}, context)
     assert selection.from_context and selection.counterpart == "Nairobi"
     assert selection.entries[0] == "mandat_beslut.vem-beslutar"
+
+
+def test_a_short_ask_about_what_was_just_said_stays_with_its_subject(parts):
+    """"Vem fattar beslut om det?" after joining a network: NLU hears the mandate topic in the ask's own
+    words, but "det" is the network, and the network's entry says who decides on joining one."""
+    context = Context(topic="natverk", entry_id="natverk.internationella-beredningen",
+                      reply_entries=("natverk.internationella-beredningen",), yes_no=False)
+    selection, composed = reply(parts, "Vem fattar beslut om det?", {"mandat_beslut": 0.99, "natverk": 0.01},
+                                context)
+    assert selection.from_context and selection.entries[0] == "natverk.internationella-beredningen"
+    assert "Internationella beredningen" in composed.text
+    # The same words without a conversation ask who decides in general.
+    alone, _ = reply(parts, "Vem fattar beslut om det?", {"mandat_beslut": 0.99, "natverk": 0.01})
+    assert alone.entries[0] == "mandat_beslut.vem-beslutar"
+
+
+def test_a_follow_up_asking_for_examples_is_answered_within_its_topic(parts):
+    """"Ge några exempel" after the memberships: the list of networks, not the strategy's examples of
+    its directions (another topic that answers "example")."""
+    context = Context(topic="natverk", entry_id="natverk.medlemskap", reply_entries=("natverk.medlemskap",))
+    selection, _ = reply(parts, "Ge några exempel", {}, context)
+    assert selection.topic == "natverk" and "inriktningar.exempel" not in selection.entries
+
+
+def test_a_follow_up_naming_another_entry_of_the_topic_gets_that_entry(parts):
+    context = Context(topic="inriktningar", entry_id="inriktningar.samverkan",
+                      reply_entries=("inriktningar.samverkan",))
+    # NLU hears the EU lobbying topic in "påverkan", but the message has little else of its own.
+    selection, _ = reply(parts, "And påverkan, what is that?", {"paverkan": 0.98}, context)
+    assert selection.entries[0] == "inriktningar.paverkan" and not selection.repeat
+
+
+def test_a_follow_up_turning_to_another_subject_leaves_the_conversations_topic(parts):
+    context = Context(topic="vanortsavtal", entry_id="vanortsavtal.inga-vanortsavtal",
+                      reply_entries=("vanortsavtal.inga-vanortsavtal",), yes_no=True)
+    text = "Kan vi teckna ett avtal om gemensam utveckling av e-tjänster i stället?"
+    selection, _ = reply(parts, text, {"samarbetsavtal": 0.8, "vanortsavtal": 0.1}, context)
+    assert selection.from_context and selection.topic == "samarbetsavtal"
+
+
+def test_the_consultation_responses_view_does_not_answer_a_question_about_what_applies(parts):
+    selection, _ = reply(parts, "Vad är kopplingen mellan Vision 2040 och det internationella arbetet?",
+                         {"mal_vision2040": 0.99})
+    assert selection.entries[0] != "mal_vision2040.forvaltningens-syn"
+    asked, _ = reply(parts, "Vad tyckte förvaltningen i remissvaret om målen för det internationella arbetet?",
+                     {"mal_vision2040": 0.99})
+    assert asked.entries[0] == "mal_vision2040.forvaltningens-syn"
 
 
 def test_a_new_counterpart_in_an_elliptic_follow_up_is_named_and_asked_the_same_way(parts):
