@@ -64,6 +64,8 @@ ADDED, CHANGED, RETIRED, RESTORED, REMOVED = "added", "changed", "retired", "res
 FIELD_ORDER = ENTRY_KEYS
 
 Validate = Callable[[list[dict]], None]
+# Tries of a publication that meets another one published at the same moment.
+PUBLISH_ATTEMPTS = 3
 
 
 class VersionError(RuntimeError):
@@ -233,38 +235,52 @@ class VersionStore:
         live = self.live_id()
         if live is not None:
             return live
-        self.validate(entries)
         try:
-            with self.engine.begin() as conn:
-                conn.execute(knowledge_versions.insert().values(
-                    id=1, published_at=utcnow(), published_by=by, note="Import av knowledge/",
-                    content={"entries": entries}, changes=diff_versions([], entries)))
-                _advance_sequence(conn)
-        except IntegrityError:
-            pass  # another process imported it first
+            self._publish(lambda before: entries, by, "Import av knowledge/", None, None, None, only_first=True)
+        except VersionError as exc:
+            if exc.code != "conflict":
+                raise  # another process imported it first: its version 1 is live
         live = self.live_id()
         assert live is not None
         return live
 
     def publish(self, entries: list[dict], by: str, note: Optional[str] = None,
-                approved_by: Optional[str] = None, based_on: Optional[int] = None,
-                conn: Optional[Connection] = None) -> Version:
+                approved_by: Optional[str] = None, based_on: Optional[int] = None) -> Version:
         """A new live version with ``entries``, validated first (KnowledgeError when invalid)."""
-        self.validate(entries)
-        if conn is None:
-            with self.engine.begin() as own:
-                return self.publish(entries, by, note, approved_by, based_on, own)
-        live_id = self.live_id(conn)
-        before = self.get_in(conn, live_id).entries if live_id is not None else []
-        changes = diff_versions(before, entries)
-        if not changes:
-            raise VersionError("nothing changed", "unchanged")
-        result = conn.execute(knowledge_versions.insert().values(
-            published_at=utcnow(), published_by=by, approved_by=approved_by, note=note, based_on=based_on,
-            content={"entries": entries}, changes=changes))
-        new_id = result.inserted_primary_key[0]
-        row = conn.execute(sa.select(knowledge_versions).where(knowledge_versions.c.id == new_id)).mappings().one()
-        return _version(row)
+        return self._publish(lambda before: entries, by, note, approved_by, based_on)
+
+    def _publish(self, make: Callable[[list[dict]], list[dict]], by: str, note: Optional[str],
+                 approved_by: Optional[str], based_on: Optional[int],
+                 after: Optional[Callable[[Connection, int], None]] = None, only_first: bool = False) -> Version:
+        """Insert version live+1 with ``make(live entries)``, validated, in one transaction.
+
+        The id is given explicitly, so of two editors publishing at the same moment one wins and
+        the other's change is applied again onto the winner's version (a few tries), never lost.
+        ``after`` runs in the same transaction (a draft marked published).
+        """
+        for attempt in range(PUBLISH_ATTEMPTS):
+            try:
+                with self.engine.begin() as conn:
+                    live_id = self.live_id(conn)
+                    if only_first and live_id is not None:
+                        raise VersionError("version 1 exists", "conflict")
+                    before = self.get_in(conn, live_id).entries if live_id is not None else []
+                    entries = make(before)
+                    self.validate(entries)
+                    changes = diff_versions(before, entries)
+                    if not changes:
+                        raise VersionError("nothing changed", "unchanged")
+                    new_id = (live_id or 0) + 1
+                    conn.execute(knowledge_versions.insert().values(
+                        id=new_id, published_at=utcnow(), published_by=by, approved_by=approved_by, note=note,
+                        based_on=based_on, content={"entries": entries}, changes=changes))
+                    if after is not None:
+                        after(conn, new_id)
+                    return self.get_in(conn, new_id)
+            except IntegrityError:
+                if only_first or attempt == PUBLISH_ATTEMPTS - 1:
+                    raise VersionError("another version was published at the same moment", "conflict") from None
+        raise AssertionError("unreachable")
 
     def get_in(self, conn: Connection, version_id: int) -> Version:
         row = conn.execute(sa.select(knowledge_versions).where(knowledge_versions.c.id == version_id)
@@ -343,13 +359,17 @@ class VersionStore:
             if user in (draft.author, draft.requested_by):
                 raise VersionError("a second editor must approve", "same_editor")
             approved_by = user
-        entries = self.check_draft(draft.content)
-        with self.engine.begin() as conn:
-            version = self.publish(entries, draft.requested_by or draft.author if four_eyes else user,
-                                   note=f"Ändring av {draft.entry_id}", approved_by=approved_by, conn=conn)
-            conn.execute(knowledge_drafts.update().where(knowledge_drafts.c.id == draft.id).values(
-                status=PUBLISHED, decided_by=user, version_id=version.id, updated_at=utcnow()))
-        return version
+
+        def mark(conn: Connection, version_id: int) -> None:
+            marked = conn.execute(knowledge_drafts.update().where(
+                knowledge_drafts.c.id == draft.id, knowledge_drafts.c.status.in_((OPEN, AWAITING))).values(
+                status=PUBLISHED, decided_by=user, version_id=version_id, updated_at=utcnow()))
+            if marked.rowcount != 1:  # published or discarded meanwhile: this publication is undone
+                raise VersionError(f"draft {draft.id} is not open", "no_draft")
+
+        author = (draft.requested_by or draft.author) if four_eyes else user
+        return self._publish(lambda live: apply_draft(live, draft.content), author, f"Ändring av {draft.entry_id}",
+                             approved_by, None, after=mark)
 
     def discard_draft(self, draft_id: int, user: str) -> None:
         draft = self._open(draft_id)
@@ -362,14 +382,6 @@ class VersionStore:
         if draft is None or draft.status not in (OPEN, AWAITING):
             raise VersionError(f"draft {draft_id} is not open", "no_draft")
         return draft
-
-
-def _advance_sequence(conn: Connection) -> None:
-    """PostgreSQL: after inserting id 1 by hand, the id sequence must continue after it (same transaction)."""
-    if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql(
-            "SELECT setval(pg_get_serial_sequence('knowledge_versions', 'id'), "
-            "(SELECT max(id) FROM knowledge_versions))")
 
 
 __all__ = ["VersionStore", "Version", "Draft", "VersionError", "KnowledgeError", "diff_versions", "apply_draft",

@@ -60,10 +60,6 @@ class Runtime:
     versions: Optional[VersionStore] = None
     watcher: Optional[KnowledgeWatcher] = None
 
-    @property
-    def knowledge_set(self) -> KnowledgeSet:
-        return KnowledgeSet(self.knowledge, self.guide, self.search, self.selector, self.facts)
-
 
 __all__ = ["Runtime", "build_runtime", "build_selector", "check_references", "build_writer", "get_runtime",
            "set_runtime", "swap_knowledge"]

@@ -56,6 +56,7 @@ VERSION_PROBLEMS = {
     "same_editor": "En annan redaktör än den som skrev eller skickade utkastet måste godkänna det.",
     "no_version": "Versionen finns inte.",
     "no_draft": "Utkastet finns inte längre eller är redan publicerat.",
+    "conflict": "En annan version publicerades i samma ögonblick. Försök igen.",
 }
 GENERIC_REFUSAL = "Posten kunde inte sparas: kunskapsbasen skulle inte gå att läsa in."
 

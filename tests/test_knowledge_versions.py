@@ -197,3 +197,31 @@ def test_a_request_during_the_swap_sees_one_whole_version(engine, tmp_path):
     assert all(consistent for _, consistent, _ in seen)
     answers = {version: answer for version, _, answer in seen}
     assert answers["1"] == store.get(1).entry(TWINNING)["answer"] and answers["3"] == f"{NEW_ANSWER} (1)"
+
+
+def test_two_editors_publishing_at_the_same_moment_lose_neither_change(store):
+    """Each publication applies its draft onto the newest version; the loser of a race tries again."""
+    import threading
+
+    first = store.save_draft(edited(store, answer=NEW_ANSWER), "r1")
+    second = store.save_draft(edited(store, "vanortsavtal.inga-vanorter", answer="Stockholm har inga vänorter."), "r2")
+    start = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def publish(draft_id: int, user: str) -> None:
+        start.wait()
+        try:
+            store.publish_draft(draft_id, user, four_eyes=False)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=publish, args=(d.id, u)) for d, u in ((first, "r1"), (second, "r2"))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    live = store.live()
+    assert live.id == 3 and [v.id for v in store.versions()] == [3, 2, 1]
+    assert live.entry(TWINNING)["answer"] == NEW_ANSWER
+    assert live.entry("vanortsavtal.inga-vanorter")["answer"] == "Stockholm har inga vänorter."
