@@ -17,7 +17,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse, redirect
 
 from actions.knowledge import KINDS, RULE_FACTS, TAGS, KnowledgeError
-from actions.knowledge_versions import AWAITING, VersionError
+from actions.knowledge_versions import AWAITING, OPEN, VersionError, entry_changes
 from review import audit
 from review.editor_form import entry_from_form, form_values
 from review.editor_labels import CHANGE_LABELS, FIELD_LABELS, KIND_LABELS, STATUS_LABELS, refusal
@@ -147,11 +147,9 @@ def register_editor_routes(app: Sanic, page: Page, guarded: Callable, error: Cal
         counterpart = request.args.get("motpart") or None
 
         def build() -> tuple:
-            from actions.knowledge_versions import entry_changes
-
             live = editor.live()
             change = entry_changes(live.entry(draft.entry_id), draft.content)
-            entries = editor.draft_entries(draft) if draft.status in ("open", AWAITING) else []
+            entries = editor.draft_entries(draft) if draft.status in (OPEN, AWAITING) else []
             return change, (editor.preview(entries, draft.entry_id, counterpart) if entries else None)
 
         change, preview = await run(request, build)
