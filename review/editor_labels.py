@@ -23,7 +23,7 @@ FIELD_LABELS = {
 KIND_LABELS = {"strategy": "Strategins förslag", "administration_view": "Förvaltningens synpunkt",
                "public_fact": "Offentlig uppgift"}
 STATUS_LABELS = {"live": "Publicerad", "draft": "Utkast", "awaiting": "Väntar på godkännande",
-                 "retired": "Avvecklad"}
+                 "retired": "Avvecklad", "published": "Publicerat", "discarded": "Kastat"}
 CHANGE_LABELS = {"added": "Ny post", "changed": "Ändrad", "retired": "Avvecklad", "restored": "Återinförd",
                  "removed": "Borttagen"}
 PROBLEMS = {
