@@ -8,7 +8,7 @@ SPACY_MODEL := var/spacy/sv_lotsen/meta.json
 # Rasa sends usage data and crash reports to its own servers unless told not to.
 export RASA_TELEMETRY_ENABLED ?= false
 
-.PHONY: setup run test train eval eval-cv bench validate clean help
+.PHONY: setup run test train eval eval-cv bench validate lint clean help
 .DEFAULT_GOAL := help
 
 # Every target with a "## what it does" comment after its prerequisites is listed.
@@ -40,6 +40,9 @@ run: setup ## start Lotsen: Rasa :5005, actions :5055, widget demo :8080, review
 
 validate: setup ## rasa data validate on data/, domain.yml and config.yml
 	$(RASA) data validate --data data --domain domain.yml --config config.yml
+
+lint: setup ## ruff, mypy (pyproject.toml) and detect-secrets against .secrets.baseline
+	@scripts/lint.sh
 
 test: setup ## everything CI runs (scripts/test.sh)
 	@scripts/test.sh

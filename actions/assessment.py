@@ -69,7 +69,8 @@ class AssessmentGuide:
 
     def _check(self) -> None:
         """Every cited entry must exist and every engagement type be described."""
-        for key in ("engagement_types", "findings", "missing", "verdicts", "layout", "directions", "financing", "contact"):
+        keys = ("engagement_types", "findings", "missing", "verdicts", "layout", "directions", "financing", "contact")
+        for key in keys:
             if key not in self.data:
                 raise KnowledgeError(f"assessment.yml: '{key}' is missing")
         missing_types = set(ENGAGEMENT_TYPES) - set(self.data["engagement_types"])

@@ -50,7 +50,8 @@ def choice_payload(topic: str, entry_id: Optional[str] = None) -> str:
 def choice_buttons(runtime: Runtime, hits: list[Hit], topics: list[str]) -> list[dict[str, str]]:
     """Buttons for the suggested entries (search) or topics (NLU), plus "Inget av dessa"."""
     if hits:
-        buttons = [{"title": runtime.knowledge.entries[h.entry_id].title, "payload": choice_payload(h.topic, h.entry_id)}
+        entries = runtime.knowledge.entries
+        buttons = [{"title": entries[h.entry_id].title, "payload": choice_payload(h.topic, h.entry_id)}
                    for h in hits]
     else:
         buttons = [{"title": runtime.knowledge.primary(t).title, "payload": choice_payload(t)} for t in topics]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
-from typing import Optional, Sequence
+from typing import Mapping, Optional, Sequence
 
 import rasa_sdk.__main__ as sdk_main
 from rasa_sdk.endpoint import create_argument_parser
@@ -24,7 +24,7 @@ DEFAULT_HOST = "127.0.0.1"
 ACTIONS_PACKAGE = "actions"
 
 
-def argument_parser(env: Optional[dict[str, str]] = None) -> argparse.ArgumentParser:
+def argument_parser(env: Optional[Mapping[str, str]] = None) -> argparse.ArgumentParser:
     """rasa-sdk's parser plus ``--host``; the actions package defaults to ``actions``."""
     env = os.environ if env is None else env
     parser = create_argument_parser()

@@ -112,5 +112,5 @@ def apply() -> None:
 
 
 def applied() -> bool:
-    return RemoteAction.run is run_or_apologise  # type: ignore[comparison-overlap]
+    return RemoteAction.run is run_or_apologise
 

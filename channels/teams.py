@@ -344,8 +344,8 @@ class TeamsInput(BotFrameworkInput):
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
         if not credentials:
-            cls.raise_missing_credentials_exception()
-        return cls(settings_from_credentials(credentials, os.environ))
+            cls.raise_missing_credentials_exception()  # raises
+        return cls(settings_from_credentials(credentials or {}, os.environ))
 
     def __init__(self, settings: TeamsSettings) -> None:
         # BotFrameworkInput.__init__ is deliberately not called: it fetches

@@ -325,7 +325,8 @@ def main() -> None:
     parser_.add_argument("--with-default", action="store_true",
                          help="also score with Rasa's default pipeline's NLU (trained once, as make eval does)")
     parser_.add_argument("--smoke", action="store_true", help="three items of each set (make test keeps it working)")
-    parser_.add_argument("--verbose", action="store_true", help="list every miss (never with held-out sets you tune on)")
+    parser_.add_argument("--verbose", action="store_true",
+                         help="list every miss (never with held-out sets you tune on)")
     parser_.add_argument("--out", type=Path, help="the report (default results/eval/answers.md, -dev.md with --dev)")
     args = parser_.parse_args()
     args.out = args.out or OUT / ("answers-dev.md" if args.dev else "answers.md")

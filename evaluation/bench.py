@@ -100,7 +100,8 @@ def time_training(config: Path, workdir: Path, project: Path = ROOT) -> float:
     return time.monotonic() - started_at
 
 
-def conversation_growth(base_url: str, texts: list[str], lengths: tuple[int, ...] = (1, 10, 100, 1000)) -> dict[int, float]:
+def conversation_growth(base_url: str, texts: list[str],
+                        lengths: tuple[int, ...] = (1, 10, 100, 1000)) -> dict[int, float]:
     """Median latency (ms) of 10 messages sent after a conversation already holds ``n`` messages
     (long conversations roll over to a new session: rasa_patches/session_rollover.py)."""
     import statistics

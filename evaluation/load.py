@@ -187,7 +187,7 @@ def apology_texts(domain: Path = DOMAIN) -> frozenset[str]:
 
 def is_answer(messages: Optional[list[dict]], apologies: frozenset[str]) -> bool:
     """A real reply: at least one message, none of them the apology for a failed action."""
-    return bool(messages) and not any(m.get("text") in apologies for m in messages)
+    return bool(messages) and not any(m.get("text") in apologies for m in messages or [])
 
 
 def offers_assessment(messages: Optional[list[dict]]) -> bool:

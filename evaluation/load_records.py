@@ -45,7 +45,8 @@ def _fetch(engine: sa.engine.Engine, ids: Sequence[str]) -> list[sa.engine.Row]:
 
 
 def fetch_settled(engine: sa.engine.Engine, ids: Sequence[str], expected: int) -> list[sa.engine.Row]:
-    """The records of ``ids`` once ``expected`` are there or SETTLE_SECONDS passed (a second read catches late extras)."""
+    """The records of ``ids`` once ``expected`` are there or SETTLE_SECONDS passed (a second read catches
+    late extras)."""
     deadline = time.monotonic() + SETTLE_SECONDS
     rows = _fetch(engine, ids)
     while len(rows) < expected and time.monotonic() < deadline:
@@ -67,7 +68,8 @@ def check_conversation(log: ConversationLog, rows: list[sa.engine.Row], check: R
     for turn, row in zip((t for t in log.turns if t.new_records), rows):
         if turn.followup_city and previous is not None and previous.outcome == "answered":
             check.followups_checked += 1
-            check.followups_on_other_replica += bool(turn.replica and turn.replica != previous_turn.replica)
+            moved = turn.replica and previous_turn and turn.replica != previous_turn.replica
+            check.followups_on_other_replica += bool(moved)
             if row.topic != previous.topic or row.counterpart != turn.followup_city:
                 check.lost_context.append(
                     f"{log.sender}: '{turn.text}' after {previous.topic} gave {row.topic}/{row.counterpart}")

@@ -11,8 +11,9 @@ def _pct(x: float) -> str:
 
 
 def summary_table(results: list[Scores]) -> str:
-    rows = ["| system | topic accuracy | macro-F1 | out-of-scope precision | out-of-scope recall | counterpart F1 | answered without clarification |",
-            "|---|---|---|---|---|---|---|"]
+    columns = ["system", "topic accuracy", "macro-F1", "out-of-scope precision", "out-of-scope recall",
+               "counterpart F1", "answered without clarification"]
+    rows = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     for r in results:
         direct = _pct(r.direct_answer_rate) if r.direct_answer_rate is not None else "–"
         rows.append(f"| {r.system} | {_pct(r.accuracy)} | {r.macro_f1:.3f} | {r.oos_precision:.3f} | "

@@ -39,7 +39,7 @@ def build(output: Path = DEFAULT_OUTPUT) -> Path:
     nlp = spacy.blank("sv")
     nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
     nlp.initialize()
-    table = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
+    table = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")  # type: ignore[attr-defined]
     for form, lemma in load_overrides().items():
         table.set(form, lemma)
     nlp.meta["name"] = "sv_lotsen"

@@ -27,7 +27,7 @@ STOPWORDS_PATH = Path(__file__).resolve().parent / "stopwords_sv.yml"
 @lru_cache(maxsize=1)
 def lemma_table() -> dict[str, str]:
     """The Swedish lookup table with the project's overrides (loaded once per process)."""
-    data = resources.files("spacy_lookups_data").joinpath("data", "sv_lemma_lookup.json.gz")
+    data = resources.files("spacy_lookups_data").joinpath("data").joinpath("sv_lemma_lookup.json.gz")
     with gzip.open(str(data), "rt", encoding="utf-8") as handle:
         table = json.load(handle)
     table.update(load_overrides())

@@ -106,8 +106,10 @@ def fingerprints() -> dict[str, dict[str, str]]:
     """
     import hashlib
 
-    return {p.target: {"patch": p.name, "sha256": hashlib.sha256(core.source_of(p.owner, p.attribute).encode()).hexdigest()}
-            for p in sorted(all_patches(), key=lambda p: p.target)}
+    def digest(p: Patch) -> str:
+        return hashlib.sha256(core.source_of(p.owner, p.attribute).encode()).hexdigest()
+
+    return {p.target: {"patch": p.name, "sha256": digest(p)} for p in sorted(all_patches(), key=lambda p: p.target)}
 
 
 def require_applied(channel: str) -> None:

@@ -55,7 +55,7 @@ def shared_session(self: EndpointConfig) -> _Borrowed:
     cached: Optional[tuple[asyncio.AbstractEventLoop, aiohttp.ClientSession]] = getattr(self, "_lotsen_session", None)
     if cached is None or cached[0] is not loop or cached[1].closed:
         cached = (loop, _new_session(self))
-        self._lotsen_session = cached  # type: ignore[attr-defined]
+        self._lotsen_session = cached
     return _Borrowed(cached[1])
 
 

@@ -47,7 +47,8 @@ def execution_plan(schema: GraphSchema, targets: tuple[str, ...]) -> Plan:
     order: list[str] = []
     done: set[str] = set()
 
-    def visit(name: str) -> None:  # depth-first: a node after the nodes it needs (graphs are tens of nodes deep at most)
+    # Depth-first: a node after the nodes it needs (graphs are tens of nodes deep at most).
+    def visit(name: str) -> None:
         if name in done or name not in needs:
             return
         done.add(name)

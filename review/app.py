@@ -27,7 +27,7 @@ from actions.records import COUNTERPART_TYPES, OUTCOMES, create_engine, migrate
 from actions.records import engagement_records as er
 from review import audit, queries
 from review.auth import (
-    COOKIE_NAME, LoginThrottle, SessionCodec, client_address, resolve_user, sso_user, verify_password,
+    COOKIE_NAME, LoginThrottle, Session, SessionCodec, client_address, resolve_user, sso_user, verify_password,
 )
 from review.clusters import Lemmatizer, content_lemmatizer
 from review.config import ReviewConfig, User, load_config
@@ -145,7 +145,7 @@ def _error(request: Request, status: int, message: str) -> HTTPResponse:
     return _page(request, "error.html", status=status, title="Fel", message=message)
 
 
-def _identify(request: Request) -> Optional[dict[str, Any]]:
+def _identify(request: Request) -> Optional[Session]:
     """The request's session and user (``request.ctx``); the decoded session cookie, or None."""
     state = _state(request)
     session = state.codec.decode(request.cookies.get(COOKIE_NAME))

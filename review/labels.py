@@ -64,7 +64,8 @@ def entry_titles() -> dict[str, str]:
 
 
 def entry_label(entry_id: str) -> str:
-    """An entry as the record page shows it: its title and id ("(finns inte längre)" when no longer in the knowledge)."""
+    """An entry as the record page shows it: its title and id ("(finns inte längre)" when no longer in
+    the knowledge)."""
     return f"{entry_titles().get(entry_id, '(finns inte längre i kunskapsbasen)')} ({entry_id})"
 
 

@@ -86,8 +86,8 @@ def questions_in(sender_id: str, events: Iterable[dict[str, Any]],
         kind = event.get("event")
         if kind == "user":
             message = event
-        elif kind == "slot":
-            slots[event.get("name")] = event.get("value")
+        elif kind == "slot" and isinstance(event.get("name"), str):
+            slots[event["name"]] = event.get("value")
         elif kind in SLOT_RESETS:
             slots = {}
         elif kind == "action" and message is not None and event.get("name") in RECORDING_ACTIONS:
@@ -160,7 +160,8 @@ def reconcile(runtime: Runtime, store: RecordStore, tracker: Engine, dry_run: bo
     messages = questions = present = backfilled = 0
     for sender_id, events in user_events(tracker):
         messages += sum(1 for e in events if e.get("event") == "user")
-        candidates = [unrecorded_record(runtime, q) for q in questions_in(sender_id, events, runtime.selector.is_question)]
+        asked = questions_in(sender_id, events, runtime.selector.is_question)
+        candidates = [unrecorded_record(runtime, q) for q in asked]
         questions += len(candidates)
         existing = store.existing_ids([r.id for r in candidates])
         present += len(existing)

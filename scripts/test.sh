@@ -10,6 +10,9 @@ mkdir -p artifacts
 
 step() { printf '\n=== %s ===\n' "$*"; }
 
+step "lint: ruff, mypy, detect-secrets (make lint)"
+scripts/lint.sh
+
 step "rasa data validate"
 rasa data validate --data data --domain domain.yml --config config.yml
 

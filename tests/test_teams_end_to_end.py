@@ -10,7 +10,6 @@ from __future__ import annotations
 import uuid
 from typing import Any, Optional
 
-import pytest
 import requests
 
 from actions.privacy import conversation_hash

@@ -122,7 +122,8 @@ def make_handler(settings: Settings) -> type[BaseHTTPRequestHandler]:
         def _send(self, head_only: bool) -> None:
             found = self._body()
             if found is None:
-                body, content_type, status = "Sidan finns inte.\n".encode(), "text/plain; charset=utf-8", HTTPStatus.NOT_FOUND
+                body, status = "Sidan finns inte.\n".encode(), HTTPStatus.NOT_FOUND
+                content_type = "text/plain; charset=utf-8"
             else:
                 (body, content_type), status = found, HTTPStatus.OK
             self.send_response(status)
@@ -160,7 +161,7 @@ class DemoServer:
     @property
     def url(self) -> str:
         host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def start(self) -> "DemoServer":
         self.thread.start()

@@ -22,16 +22,16 @@ from actions.knowledge import RULE_FACTS, KnowledgeError
 from actions.selection.asks import fold_lower
 
 FACTS_FILE = "case_facts.yml"
-HOLDS = "holds"
-BREAKS = "breaks"
 Reading = Literal["holds", "breaks"]
+HOLDS: Reading = "holds"
+BREAKS: Reading = "breaks"
 # How far before a cue (in characters) a negation cancels it.
 NEGATION_REACH = 24
 
 
 @dataclass(frozen=True)
 class CaseFacts:
-    cues: dict[str, dict[str, tuple[re.Pattern[str], ...]]]
+    cues: dict[str, dict[Reading, tuple[re.Pattern[str], ...]]]
     negations: tuple[re.Pattern[str], ...]
 
     @classmethod

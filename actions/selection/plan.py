@@ -46,7 +46,10 @@ def plan_reply(
     if intent == OUT_OF_SCOPE and not followup:
         return Plan("out_of_scope")
     unsure = intent == FALLBACK_INTENT
-    selection = selector.select(text, nlu, context, counterpart, UNSURE_NLU_SHARE if unsure else NLU_SHARE)
+    # NLU is trained on Swedish: on an English message its confidence says less than the search's
+    # classifier, which reads English words through the synonyms (knowledge/synonyms.yml).
+    doubtful = unsure or selector.asks.is_english(text)
+    selection = selector.select(text, nlu, context, counterpart, UNSURE_NLU_SHARE if doubtful else NLU_SHARE)
     if unsure and not followup:
         # NLU was unsure: answer only what the search is sure of, or a confident entry selection.
         hits = tuple(selector.search.search(text, limit=MAX_SUGGESTIONS))

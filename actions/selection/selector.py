@@ -230,10 +230,12 @@ class EntrySelector:
         topics = {t: nlu_share * nlu.get(t, 0.0) + (1 - nlu_share) * own.get(t, 0.0) for t in self.kb.by_topic}
         if context is not None and context.topic in topics:
             # NLU's confidence in a topic of the message's own (not in small talk or "help").
-            named = max((p for t, p in nlu.items() if t in topics), default=0.0) if content >= OWN_TOPIC_CONTENT else 0.0
+            named = 0.0
+            if content >= OWN_TOPIC_CONTENT:
+                named = max((p for t, p in nlu.items() if t in topics), default=0.0)
             share = CONTEXT_SHARE * (1 - named)
             topics = {t: (1 - share) * p for t, p in topics.items()}
-            topics[context.topic] += share  # type: ignore[index]
+            topics[context.topic] += share
         return topics
 
     def _fit(self, entry: Entry, form: QuestionForm) -> float:

@@ -11,7 +11,7 @@ from typing import Iterator
 
 import requests
 
-from tests.support.servers import BIN, RASA_RUN, ROOT, started
+from tests.support.servers import RASA_RUN, ROOT, started
 
 QUESTIONS = [
     "Får vi teckna ett vänortsavtal med Berlin?",

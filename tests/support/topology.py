@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from actions.records import create_engine, migrate
 from deploy.nginx_conf import lotsen_conf, render
 from tests.support.postgres import free_port, running_postgres
-from tests.support.servers import BIN, RASA_RUN, ROOT, _start, lotsen_env, stop, trained_model, wait_until
+from tests.support.servers import RASA_RUN, ROOT, _start, lotsen_env, stop, trained_model, wait_until
 
 NGINX_DIR = ROOT / "deploy" / "nginx"
 DEBIAN_PACKAGES = ("nginx", "redis-server")
