@@ -133,10 +133,15 @@ def build_runtime(settings: Settings, engine: Optional[Engine] = None) -> Runtim
                       kset.selector, kset.facts, versions)
     runtime.watcher = KnowledgeWatcher(
         versions, settings.knowledge_poll_interval, live_id,
-        load=lambda version_id: swap_knowledge(runtime, load_version(runtime, version_id)),
+        load=lambda version_id: install_version(runtime, version_id),
         ensure=lambda: versions.import_initial(file_entries(settings.knowledge_dir)),
     )
     return runtime
+
+
+def install_version(runtime: Runtime, version_id: int) -> None:
+    """Build the stored version completely, then swap it in (the watcher's callback)."""
+    swap_knowledge(runtime, load_version(runtime, version_id))
 
 
 def load_version(runtime: Runtime, version_id: int) -> KnowledgeSet:

@@ -138,7 +138,10 @@ def register_editor_routes(app: Sanic, page: Page, guarded: Callable, error: Cal
 
     @app.get("/redaktor/utkast/<draft_id:int>")
     @guarded(editor=True)
-    async def show_draft(request: Request, draft_id: int, message: Optional[str] = None,
+    async def show_draft(request: Request, draft_id: int) -> HTTPResponse:
+        return await draft_page(request, draft_id)
+
+    async def draft_page(request: Request, draft_id: int, message: Optional[str] = None,
                          status: int = 200) -> HTTPResponse:
         editor = _editor(request)
         draft = await run(request, editor.store.draft, draft_id)
@@ -176,7 +179,7 @@ def register_editor_routes(app: Sanic, page: Page, guarded: Callable, error: Cal
             draft = await run(request, editor.store.draft, draft_id)
             version = await run(request, editor.store.publish_draft, draft_id, user.name, four_eyes)
         except (KnowledgeError, VersionError) as exc:
-            return await show_draft(request, draft_id, message=refusal(exc), status=409)
+            return await draft_page(request, draft_id, message=refusal(exc), status=409)
         action = audit.APPROVE if four_eyes else audit.PUBLISH
         await log(request, action, f"version {version.id}: {draft.entry_id} (utkast {draft_id})")
         return redirect(f"/redaktor/versioner#version-{version.id}")

@@ -34,7 +34,8 @@ PROBLEMS = {
     "kind": "Fältet ”{field}” ska vara ett av: " + ", ".join(KIND_LABELS[k] for k in KINDS) + ".",
     "unknown_source": "Källan finns inte i kunskapsbasens källförteckning. Välj en källa i listan.",
     "verdict_opening": "Svaret får inte börja med Ja eller Nej. Skriv ja/nej-inledningen i fältet ”Ja/nej-inledning”.",
-    "counterview_source": "”Den andra röstens källa” måste vara en känd källa, och då måste ”Den andra rösten” fyllas i.",
+    "counterview_source": "”Den andra röstens källa” måste vara en känd källa, "
+                          "och då måste ”Den andra rösten” fyllas i.",
     "followups": "Fältet ”{field}” får ha högst tre andra poster.",
     "tailoring": "Fältet ”{field}” är felaktigt: varje rad ska vara ”typ: text” (typ: capital, nordic_capital, "
                  "nordic, eu_member, city, country, organisation) eller ”motpart=Namn: text”.",

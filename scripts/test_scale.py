@@ -71,9 +71,13 @@ def live_publication(url: str, db_url: str) -> tuple[list[str], str]:
     problems, lines = [], ["", "## A knowledge version published while both action servers run", ""]
     try:
         published = store.publish(entries, "test-scale", note="test-scale")
-        lines.append(f"- version {published.id} answered by every action server after {_until_live(url, new_text):.1f} s")
+        delay = _until_live(url, new_text)
+        lines.append(f"- version {published.id} answered by every action server after {delay:.1f} s")
         rolled = store.rollback(before.id, "test-scale")
-        lines.append(f"- rollback (version {rolled.id}) answered after {_until_live(url, before.entry(TWINNING)['answer']):.1f} s")
+        old = before.entry(TWINNING)
+        assert old is not None
+        delay = _until_live(url, old["answer"])
+        lines.append(f"- rollback (version {rolled.id}) answered after {delay:.1f} s")
         time.sleep(1)
         kb = {r["kb_version"] for r in RecordStore(create_engine(db_url)).all() if r["question"] == QUESTION}
         if not {str(published.id), str(rolled.id)} <= kb:
