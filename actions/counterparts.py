@@ -78,6 +78,8 @@ class Gazetteer:
         self._names = names
         self._scan_ignore = frozenset(normalise(n) for n in scan_ignore)
         self._function_words = frozenset(normalise(w) for w in function_words)
+        # The first word of every name: the text scan skips a word no name starts with.
+        self._first_words = frozenset(key.split(" ")[0] for key in names)
 
     @classmethod
     def load(cls, path: Path, scan_ignore_file: Optional[Path] = DEFAULT_SCAN_IGNORE) -> "Gazetteer":
@@ -113,36 +115,57 @@ class Gazetteer:
 
     def resolve(self, name: str) -> Optional[Counterpart]:
         """The counterpart a name (any spelling, genitive included) refers to."""
-        key = normalise(name)
-        found = self._names.get(key)
-        if found is None and key.endswith("s"):
-            found = self._names.get(key[:-1])
-        return found
+        return self._lookup(normalise(name))
 
     def find(self, text: str) -> Optional[Counterpart]:
         """The first (longest) counterpart named in ``text``, if any.
 
         Short single words must be capitalised to count ("på vår sida" is not
         Sida); longer names and multi-word names match in any case.
+
+        Each word is normalised once: a run of words normalises to its words'
+        normal forms joined by spaces (empty ones left out), and only runs
+        that a name could match are checked further.
         """
         words = [w.strip(".-'") for w in _WORD.findall(text)]
+        keys = [normalise(w) for w in words]
         for start in range(len(words)):
+            if not self._may_start(keys[start]):
+                continue
             for length in range(min(MAX_NAME_WORDS, len(words) - start), 0, -1):
+                key = " ".join(k for k in keys[start:start + length] if k)
+                found = self._lookup(key) if length == 1 else self._names.get(key)
+                if found is None:
+                    continue
                 original = " ".join(words[start:start + length])
                 if not original:
                     continue
                 if length == 1 and len(original) < MIN_LOWERCASE_NAME and not original[0].isupper():
                     continue
-                if normalise(original) in self._scan_ignore or not self.plausible(original):
+                if key in self._scan_ignore or not self._plausible(original, key):
                     continue
-                found = self.resolve(original) if length == 1 else self._names.get(normalise(original))
-                if found is not None:
-                    return found
+                return found
         return None
+
+    def _may_start(self, key: str) -> bool:
+        """Whether a name can start at a word of normal form ``key`` (an empty or spaced one: maybe)."""
+        if not key or " " in key or key in self._first_words:
+            return True
+        return key.endswith("s") and key[:-1] in self._names
+
+    def _lookup(self, key: str) -> Optional[Counterpart]:
+        """The counterpart of a normalised name, genitive included (``resolve`` after normalising)."""
+        found = self._names.get(key)
+        if found is None and key.endswith("s"):
+            found = self._names.get(key[:-1])
+        return found
 
     def plausible(self, surface: str) -> bool:
         """Whether ``surface`` as written can name a counterpart: a function word only in capitals ("WHO")."""
-        return normalise(surface) not in self._function_words or (surface.isupper() and len(surface) > 1)
+        return self._plausible(surface, normalise(surface))
+
+    def _plausible(self, surface: str, key: str) -> bool:
+        return key not in self._function_words or (surface.isupper() and len(surface) > 1)
 
     def counterpart_of(self, extracted: Optional[str], text: str) -> Optional[Counterpart]:
         """What NLU extracted, resolved to its canonical name; else a name found in the text."""

@@ -76,7 +76,7 @@ from actions.knowledge import Entry, KnowledgeBase
 from actions.recent import Recent
 from actions.search_index import Index, TextFeatures, TopicClassifier
 from actions.search_text import (
-    Analyzer, default_lemmatize, dice, expand, fold, known_form, load_stopwords, ngrams, stem, trigrams,
+    MAX_CACHE, Analyzer, default_lemmatize, dice, expand, fold, known_form, load_stopwords, ngrams, stem, trigrams,
 )
 from actions.search_vocabulary import VOCABULARY_PATH, Vocabulary, default_lexicon, load_vocabulary
 from nlp.lemmas import STOPWORDS_PATH
@@ -107,8 +107,9 @@ MIN_HEAD = 3
 # Suggestions offer at most this many entries of one topic.
 MAX_PER_TOPIC = 2
 
-# How many (score, text) results _memo keeps: a message's steps run one after another.
-RECENT_TEXTS = 32
+# How many (score, text) results _memo keeps: a message's steps run one after another, and
+# each text has about six kinds of result (words, n-grams, features, similarities, probabilities).
+RECENT_TEXTS = 64
 
 ANSWER_THRESHOLD = 0.45
 SUGGEST_THRESHOLD = 0.20
@@ -137,6 +138,7 @@ class KnowledgeSearch:
     term_trigrams: dict[str, frozenset[str]]
     trigram_index: dict[str, set[str]]
     split_cache: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    fuzzy_cache: dict[str, Optional[tuple[str, float]]] = field(default_factory=dict)
     # P(entry | question) from the entries' titles and example questions (entry selection).
     entry_classifier: Optional[TopicClassifier] = None
     features: Optional[TextFeatures] = None
@@ -189,10 +191,9 @@ class KnowledgeSearch:
         )
         labels = {intent for intent, _ in texts}
         entry_examples = [(e.id, q) for e in entries for q in (e.title, *e.questions)]
-        text_ngrams = lambda text: list(ngrams(analyzer.words(text)).elements())  # noqa: E731
         # One feature space for both classifiers: the examples' (entry texts are among them).
         corpus = [q for _, q in texts] or [q for _, q in entry_examples]
-        search.features = TextFeatures(corpus, search._terms, text_ngrams)
+        search.features = TextFeatures(corpus, search._terms, search._ngrams)
         if len(labels) > 1 and labels & set(kb.by_topic):
             search.classifier = TopicClassifier(search.features, [q for _, q in texts], [i for i, _ in texts])
         if len(entries) > 1:
@@ -216,12 +217,20 @@ class KnowledgeSearch:
         """One message is scored by several steps of the entry selection: compute each score once."""
         return self.recent.get((kind, text), lambda: compute(text))
 
+    def _words(self, text: str) -> tuple[str, ...]:
+        """The analysed words of ``text`` (the similarities and both classifiers' features read them)."""
+        return self._memo("words", text, lambda t: tuple(self.analyzer.words(t)))
+
+    def _ngrams(self, text: str) -> Counter:
+        """The character n-grams of ``text``'s analysed words (not to be changed: it is shared)."""
+        return self._memo("ngrams", text, lambda t: ngrams(self._words(t)))
+
     def _entry_similarities(self, text: str) -> dict[str, float]:
-        words = self.analyzer.words(text)
+        words = self._words(text)
         if not words or not self.entries:
             return {}
         weights, unknown = self._query_terms(words)
-        scores = self.entry_index.scores(weights, unknown, ngrams(words))
+        scores = self.entry_index.scores(weights, unknown, self._ngrams(text))
         return {entry.id: score for entry, score in zip(self.entries, scores)}
 
     def _entry_probabilities(self, text: str) -> dict[str, float]:
@@ -271,7 +280,7 @@ class KnowledgeSearch:
         """The classifier's terms for ``text``: index terms plus compound parts, and its cue words."""
         canonical = self.analyzer.canonical
         terms = []
-        for word in self.analyzer.words(text):
+        for word in self._words(text):
             parts = expand(word, self.vocabulary, self.split_cache, canonical)
             if len(parts) == 1 and word not in self.vocabulary:
                 tail = self._known_tail(word)
@@ -316,7 +325,14 @@ class KnowledgeSearch:
         return None
 
     def _fuzzy(self, word: str) -> Optional[tuple[str, float]]:
-        """The known term most similar to ``word`` by trigrams, if similar enough."""
+        """The known term most similar to ``word`` by trigrams, if similar enough (remembered per word)."""
+        if word not in self.fuzzy_cache:
+            if len(self.fuzzy_cache) >= MAX_CACHE:
+                self.fuzzy_cache.clear()
+            self.fuzzy_cache[word] = self._most_similar(word)
+        return self.fuzzy_cache[word]
+
+    def _most_similar(self, word: str) -> Optional[tuple[str, float]]:
         if len(word) < 4:
             return None
         grams = trigrams(word)

@@ -12,14 +12,16 @@ vår budget").
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Optional
 
 import yaml
 
 from actions.knowledge import RULE_FACTS, KnowledgeError
+from actions.recent import Recent
 from actions.selection.asks import fold_lower
+from actions.selection.patterns import AnyOf
 
 FACTS_FILE = "case_facts.yml"
 Reading = Literal["holds", "breaks"]
@@ -27,12 +29,24 @@ HOLDS: Reading = "holds"
 BREAKS: Reading = "breaks"
 # How far before a cue (in characters) a negation cancels it.
 NEGATION_REACH = 24
+# Readings remembered: a message is read for every fact by the selection and again for its reply.
+RECENT_READINGS = 64
 
 
 @dataclass(frozen=True)
 class CaseFacts:
     cues: dict[str, dict[Reading, tuple[re.Pattern[str], ...]]]
     negations: tuple[re.Pattern[str], ...]
+    # Derived: whether any cue of a fact occurs at all, and whether any negation does (one scan each).
+    _any_cue: dict[str, AnyOf] = field(init=False, repr=False, compare=False)
+    _any_negation: AnyOf = field(init=False, repr=False, compare=False)
+    _recent: Recent[tuple[str, str], Optional[Reading]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        any_cue = {fact: AnyOf(sides[HOLDS] + sides[BREAKS]) for fact, sides in self.cues.items()}
+        object.__setattr__(self, "_any_cue", any_cue)
+        object.__setattr__(self, "_any_negation", AnyOf(self.negations))
+        object.__setattr__(self, "_recent", Recent(RECENT_READINGS))
 
     @classmethod
     def load(cls, directory: Path) -> "CaseFacts":
@@ -53,8 +67,13 @@ class CaseFacts:
 
     def reading(self, fact: str, text: str) -> Optional[Reading]:
         """Whether ``text`` satisfies (``holds``), breaks (``breaks``) or does not state ``fact``."""
+        return self._recent.get((fact, text), lambda: self._reading(fact, text))
+
+    def _reading(self, fact: str, text: str) -> Optional[Reading]:
         folded = fold_lower(text)
         sides = self.cues[fact]
+        if not self._any_cue[fact].search(folded):
+            return None  # no cue of the fact at all (most messages): nothing to weigh
         holds = [m for c in sides[HOLDS] for m in self._stated(c, folded)]
         inside = lambda m: any(h.start() <= m.start() and m.end() <= h.end() for h in holds)  # noqa: E731
         # A breaking cue inside a satisfying one ("inte en krona från vår budget") is part of it.
@@ -74,6 +93,6 @@ class CaseFacts:
             before = folded[cut:match.start()]
             if cut > 0 and folded[cut - 1].isalnum():  # never half a word ("hej" is not "ej")
                 before = before.partition(" ")[2]
-            if not any(n.search(before) for n in self.negations):
+            if not self._any_negation.search(before):
                 found.append(match)
         return found

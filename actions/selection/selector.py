@@ -16,7 +16,7 @@ chosen"):
   when the question has a specific ask the entry does not answer; for a
   question without a specific ask, ``PRIMARY_FIT`` for the topic's primary entry and
   ``GENERIC_FIT`` for other entries that answer yes/no or "what applies" (``SECONDARY_FIT``
-  for an entry that mainly gives the consultation response's view: what applies comes first).
+  for an entry whose main ask is the consultation response's view: what applies comes first).
 
 An ask that no entry of the question's topic answers may be answered by the
 ask's general entry (``general_entry`` in asks.yml, e.g. who decides on any
@@ -47,7 +47,7 @@ ENTRY = 0.15
 ASK = 0.25
 GENERIC_FIT = 0.5
 PRIMARY_FIT = 0.6
-# The generic fit of an entry whose first ask is a secondary one (the consultation response's view).
+# The generic fit of an entry whose main (first) ask is a secondary one (the consultation response's view).
 SECONDARY_FIT = 0.3
 # Share of NLU in the topic probability (the rest: the search's topic classifier); when NLU
 # itself was unsure (nlu_fallback), the smaller share.
@@ -112,6 +112,8 @@ class EntrySelector:
     followups: FollowupReader
     gazetteer: Gazetteer
     facts: CaseFacts
+    # Per counterpart, the entries that name it (bounded by the gazetteer's names).
+    _naming: dict[str, frozenset[str]] = field(default_factory=dict, init=False, repr=False)
 
     def select(self, text: str, nlu_topics: Mapping[str, float], context: Context = Context(),
                counterpart: Optional[str] = None, nlu_share: float = NLU_SHARE) -> Selection:
@@ -251,12 +253,14 @@ class EntrySelector:
             return 0.0
         return SECONDARY_FIT if entry.asks and self.asks.is_secondary(entry.asks[0]) else GENERIC_FIT
 
-    @staticmethod
-    def _about(entry: Entry, counterpart: str) -> bool:
-        """The entry names ``counterpart``: a tailoring sentence for it, or its name in the title or answer."""
-        if any(t.counterpart == counterpart for t in entry.tailoring):
-            return True
-        return re.search(rf"\b{re.escape(counterpart)}\b", f"{entry.title} {entry.answer}") is not None
+    def _about(self, entry: Entry, counterpart: str) -> bool:
+        """The entry names ``counterpart``: a tailoring sentence for it, or its name in the title or answer
+        (remembered per counterpart: every message naming it asks again for every entry)."""
+        named = self._naming.get(counterpart)
+        if named is None:
+            named = self._naming[counterpart] = frozenset(e.id for e in self.kb.entries.values()
+                                                          if _names(e, counterpart))
+        return entry.id in named
 
     def _conversation_entries(self, context: Optional[Context]) -> tuple[set[str], set[str]]:
         """The last reply's entries, and the entries they name as related or as follow-ups."""
@@ -312,6 +316,12 @@ class EntrySelector:
             scored.append(Scored(score, min(confidence, 1.0), fit, entry))
         scored.sort(key=lambda item: (-item.score, item.entry.id))
         return scored
+
+
+def _names(entry: Entry, counterpart: str) -> bool:
+    if any(t.counterpart == counterpart for t in entry.tailoring):
+        return True
+    return re.search(rf"\b{re.escape(counterpart)}\b", f"{entry.title} {entry.answer}") is not None
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ import subprocess
 import tempfile
 import threading
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any, Iterator, Optional, Sequence
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts"
@@ -195,11 +195,13 @@ class Page:
 @contextlib.contextmanager
 def headless_page(
     width: int = 1280, height: int = 900, driver_js: str = _DRIVER_JS, page_class: type = Page,
+    extra_args: Sequence[str] = (),
 ) -> Iterator[Any]:
     """A page in a fresh headless Chromium; everything is removed afterwards.
 
     ``driver_js`` and ``page_class`` let a suite add commands of its own to
-    the Node driver and to the Python side (tests/widget/driver.py)."""
+    the Node driver and to the Python side (tests/widget/driver.py);
+    ``extra_args`` are Chromium flags on top of :data:`CHROMIUM_ARGS`."""
     chromium = ensure_chromium()
     playwright = ensure_playwright()
     workdir = Path(tempfile.mkdtemp(prefix="lotsen-browser-"))
@@ -209,7 +211,7 @@ def headless_page(
         PLAYWRIGHT_CORE=str(playwright),
         PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD="1",
         CHROMIUM=str(chromium),
-        CHROMIUM_ARGS=json.dumps(list(CHROMIUM_ARGS)),
+        CHROMIUM_ARGS=json.dumps([*CHROMIUM_ARGS, *extra_args]),
         USER_DATA_DIR=str(workdir / "profile"),
         VIEWPORT=json.dumps({"width": width, "height": height}),
     )

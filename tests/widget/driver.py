@@ -9,7 +9,7 @@ record of JavaScript dialogs (``alert``) and of CSP violations, and reload.
 from __future__ import annotations
 
 import contextlib
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 from tests.support.browser import ARTIFACTS, COMMAND_TIMEOUT, DRIVER_LOOP_JS, BrowserError, Page, headless_page
 
@@ -102,7 +102,10 @@ class WidgetPage(Page):
 
 
 @contextlib.contextmanager
-def widget_page(width: int = 1280, height: int = 900) -> Iterator[WidgetPage]:
-    """A :class:`WidgetPage` in a fresh headless Debian Chromium (fresh profile)."""
-    with headless_page(width, height, driver_js=_DRIVER_JS, page_class=WidgetPage) as page:
+def widget_page(
+    width: int = 1280, height: int = 900, page_class: type = WidgetPage, extra_args: Sequence[str] = (),
+) -> Iterator[Any]:
+    """A :class:`WidgetPage` (or ``page_class``, a subclass) in a fresh headless
+    Debian Chromium (fresh profile), with ``extra_args`` as further Chromium flags."""
+    with headless_page(width, height, driver_js=_DRIVER_JS, page_class=page_class, extra_args=extra_args) as page:
         yield page
