@@ -33,8 +33,6 @@ ASSIGNMENT = re.compile(
 URL_PASSWORD = re.compile(r"[a-z][a-z0-9+.-]*://[^/\s:@'\"]+:(?P<value>[^@\s/'\"]+)@", re.I)
 FAKE_MARKERS = re.compile(r"test|fake|example|dummy|change-?me|placeholder|not-a-secret", re.I)
 EXAMPLE_FILE = re.compile(r"\.example\.|(^|/)examples?/")
-# detect-secrets' audited baseline: SHA-1 hashes of findings judged not secret, never the values.
-HASHES_ONLY = re.compile(r"(^|/)\.secrets\.baseline$")
 PLACEHOLDER = re.compile(r"^(\$\{?\w+\}?|<[^>]*>?|\*+|x+|\.\.\.|pw|pass|password|secret)$", re.I)
 CODE_VALUE = re.compile(r"[(\[{]|^(os\.|env\b|self\.|args\.|config\.|settings\.|request\.|None$|True$|False$)")
 
@@ -67,8 +65,8 @@ def scan_text(path: str, text: str) -> list[Hit]:
     for number, line in enumerate(text.splitlines(), start=1):
         if PRIVATE_KEY.search(line):
             hits.append(Hit(path, number, "a private key"))
-        if EXAMPLE_FILE.search(path) or HASHES_ONLY.search(path):
-            continue  # documented examples hold templates, the baseline hashes: checked for keys only
+        if EXAMPLE_FILE.search(path):
+            continue  # documented examples hold templates, checked for keys only
         for pattern, what in ((ASSIGNMENT, "a secret-looking value"), (URL_PASSWORD, "a password in a URL")):
             for match in pattern.finditer(line):
                 if looks_secret(match.group("value")):
