@@ -78,7 +78,7 @@ class AssessmentGuide:
             raise KnowledgeError(f"assessment.yml: engagement types missing: {sorted(missing_types)}")
         for cited in self._all_citations():
             if cited not in self.kb.entries:
-                raise KnowledgeError(f"assessment.yml: cites unknown entry {cited!r}")
+                raise KnowledgeError(f"assessment.yml: cites unknown entry {cited!r}", None, "assessment", cited)
 
     def _all_citations(self) -> list[str]:
         items = list(self.data["findings"].values()) + [self.data["contact"]]

@@ -1,6 +1,14 @@
 """What the actions share for the lifetime of the action server: settings,
 knowledge base, gazetteer, the records writer and the outbox drainer.
 
+The knowledge comes from the live version in the records database
+(actions/knowledge_versions.py; the first start imports ``knowledge/`` as
+version 1). A :class:`KnowledgeWatcher` polls for a newer version and
+:func:`swap_knowledge` installs it: a new :class:`Runtime` with the new
+knowledge set, built completely first, replaces the old one in one
+assignment. An action takes the runtime once per request, so it never sees
+half of one version and half of another.
+
 Built once by :func:`get_runtime` (``actions/startup.py`` does it when the
 action server imports the package, so broken configuration stops start-up);
 tests build their own with :func:`build_runtime` and install it with
@@ -8,8 +16,10 @@ tests build their own with :func:`build_runtime` and install it with
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -17,11 +27,13 @@ from typing import Optional
 from actions.answering import Presentation
 from actions.assessment import AssessmentGuide
 from actions.counterparts import Gazetteer
-from actions.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
+from actions.knowledge import KnowledgeBase, KnowledgeFrame, content_digest, read_entries
+from actions.knowledge_live import (
+    KnowledgeSet, KnowledgeWatcher, build_knowledge_set, build_selector, check_references, validator,
+)
+from actions.knowledge_versions import VersionStore
 from actions.search import KnowledgeSearch
-from actions.selection.asks import AskReader
 from actions.selection.case_facts import CaseFacts
-from actions.selection.context import FollowupReader
 from actions.selection.selector import EntrySelector
 from actions.durable_writer import DurableRecordWriter
 from actions.outbox import Outbox, OutboxDrainer, database_unavailable
@@ -44,6 +56,13 @@ class Runtime:
     drainer: OutboxDrainer
     selector: EntrySelector
     facts: CaseFacts
+    # The knowledge's versions in the records database; None only in runtimes tests build without one.
+    versions: Optional[VersionStore] = None
+    watcher: Optional[KnowledgeWatcher] = None
+
+
+__all__ = ["Runtime", "build_runtime", "build_selector", "check_references", "build_writer", "get_runtime",
+           "set_runtime", "swap_knowledge"]
 
 
 def default_outbox_path(engine: Engine) -> Path:
@@ -75,29 +94,22 @@ def build_writer(settings: Settings, engine: Engine) -> tuple[DurableRecordWrite
     return writer, drainer
 
 
-def check_references(knowledge: KnowledgeBase, asks: AskReader, gazetteer: Gazetteer) -> None:
-    """Names the knowledge uses outside itself exist: asks' general entries, counterparts of tailoring."""
-    for ask in asks.asks.values():
-        if ask.general_entry and ask.general_entry not in knowledge.entries:
-            raise KnowledgeError(f"asks.yml: ask {ask.id!r}: general_entry {ask.general_entry!r} does not exist")
-    for entry in knowledge.entries.values():
-        names = [t.counterpart for t in entry.tailoring if t.counterpart] + list(entry.only_for)
-        for name in names:
-            found = gazetteer.resolve(name)
-            if found is None or found.name != name:
-                raise KnowledgeError(f"{entry.file}: entry {entry.id!r}: counterpart {name!r} is not a canonical "
-                                     f"name in data/lookups/counterparts.yml")
+def file_entries(directory: Path) -> list[dict]:
+    """The raw entries of knowledge/ (version 1 of a new database)."""
+    return [raw for _, raw in read_entries(directory)]
 
 
-def build_selector(knowledge: KnowledgeBase, directory: Path, gazetteer: Gazetteer,
-                   search: Optional[KnowledgeSearch] = None) -> tuple[EntrySelector, CaseFacts]:
-    """The entry selector and the case-fact reader over ``knowledge`` (``directory``: knowledge/)."""
-    asks = AskReader.load(directory)
-    check_references(knowledge, asks, gazetteer)
-    facts = CaseFacts.load(directory)
-    selector = EntrySelector(knowledge, search or KnowledgeSearch.build(knowledge), asks,
-                             FollowupReader.load(directory), gazetteer, facts)
-    return selector, facts
+def initial_knowledge(settings: Settings, gazetteer: Gazetteer, versions: VersionStore,
+                      available: bool) -> tuple[KnowledgeSet, Optional[int]]:
+    """The live version's knowledge set and id; the files' (id None) while the database is down."""
+    if available:
+        live_id = versions.import_initial(file_entries(settings.knowledge_dir))
+        live = versions.get(live_id)
+        assert live is not None
+        return build_knowledge_set(settings.knowledge_dir, gazetteer, live.entries, str(live_id)), live_id
+    entries = file_entries(settings.knowledge_dir)
+    KnowledgeFrame.load(settings.knowledge_dir)
+    return build_knowledge_set(settings.knowledge_dir, gazetteer, entries, content_digest(entries)), None
 
 
 def build_runtime(settings: Settings, engine: Optional[Engine] = None) -> Runtime:
@@ -105,30 +117,70 @@ def build_runtime(settings: Settings, engine: Optional[Engine] = None) -> Runtim
 
     ``engine`` overrides the database of ``settings.db_url`` (tests).
     """
-    knowledge = load_knowledge(settings.knowledge_dir)
     presentation = Presentation.load(settings.knowledge_dir)
-    guide = AssessmentGuide.load(settings.knowledge_dir, knowledge)
     gazetteer = Gazetteer.load(settings.counterparts_file)
     engine = engine or create_engine(settings.db_url)
     writer, drainer = build_writer(settings, engine)
+    versions = VersionStore(engine, validator(settings.knowledge_dir, gazetteer))
+    kset, live_id = initial_knowledge(settings, gazetteer, versions, available=not writer.breaker.is_open)
+    knowledge = kset.knowledge
     logger.info(
         "Lotsen actions ready: %d knowledge entries (version %s), %d counterpart names, records in %s, outbox %s",
         len(knowledge.entries), knowledge.version, len(gazetteer), engine.url.render_as_string(hide_password=True),
         writer.outbox.path,
     )
-    search = KnowledgeSearch.build(knowledge)
-    selector, facts = build_selector(knowledge, settings.knowledge_dir, gazetteer, search)
-    return Runtime(settings, knowledge, presentation, gazetteer, writer, guide, search, drainer, selector, facts)
+    runtime = Runtime(settings, knowledge, presentation, gazetteer, writer, kset.guide, kset.search, drainer,
+                      kset.selector, kset.facts, versions)
+    runtime.watcher = KnowledgeWatcher(
+        versions, settings.knowledge_poll_interval, live_id,
+        load=lambda version_id: install_version(runtime, version_id),
+        ensure=lambda: versions.import_initial(file_entries(settings.knowledge_dir)),
+    )
+    return runtime
+
+
+def install_version(runtime: Runtime, version_id: int) -> None:
+    """Build the stored version completely, then swap it in (the watcher's callback)."""
+    swap_knowledge(runtime, load_version(runtime, version_id))
+
+
+def load_version(runtime: Runtime, version_id: int) -> KnowledgeSet:
+    """The complete, validated knowledge set of a stored version."""
+    assert runtime.versions is not None
+    version = runtime.versions.get(version_id)
+    if version is None:
+        raise LookupError(f"knowledge version {version_id} does not exist")
+    return build_knowledge_set(runtime.settings.knowledge_dir, runtime.gazetteer, version.entries, str(version_id))
 
 
 _runtime: Optional[Runtime] = None
+_swap_lock = threading.Lock()
+
+
+def swap_knowledge(base: Runtime, kset: KnowledgeSet) -> Runtime:
+    """Install ``kset`` in place of the knowledge of the current runtime (one reference assignment).
+
+    ``base`` is the runtime the watcher belongs to; when it is not installed (a test's runtime
+    replaced it) nothing is swapped, only the returned runtime carries the new knowledge.
+    """
+    global _runtime
+    with _swap_lock:
+        current = _runtime if _runtime is not None and _runtime.watcher is base.watcher else base
+        new = dataclasses.replace(current, knowledge=kset.knowledge, guide=kset.guide, search=kset.search,
+                                  selector=kset.selector, facts=kset.facts)
+        if _runtime is current:
+            _runtime = new
+    return new
 
 
 def get_runtime() -> Runtime:
     global _runtime
     if _runtime is None:
-        _runtime = build_runtime(load_settings())
-        _runtime.drainer.start()  # drains what an earlier run left, then every few seconds
+        runtime = build_runtime(load_settings())
+        _runtime = runtime
+        runtime.drainer.start()  # drains what an earlier run left, then every few seconds
+        if runtime.watcher is not None:
+            runtime.watcher.start()  # the live knowledge version, every LOTSEN_KNOWLEDGE_POLL_INTERVAL
     return _runtime
 
 

@@ -36,6 +36,8 @@ class Settings:
     db_write_timeout: float = 2.0
     # Seconds between attempts to write the outbox to the database.
     outbox_drain_interval: float = 2.0
+    # Seconds between polls for a newly published knowledge version (the longest delay until it answers).
+    knowledge_poll_interval: float = 3.0
 
 
 def _number(env: Mapping[str, str], name: str, default: float, unit: str = "a number") -> float:
@@ -132,4 +134,5 @@ def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
         outbox_path=_outbox_path(env),
         db_write_timeout=seconds_setting(env, "LOTSEN_DB_WRITE_TIMEOUT", 2.0, 30.0),
         outbox_drain_interval=seconds_setting(env, "LOTSEN_OUTBOX_DRAIN_INTERVAL", 2.0, 300.0),
+        knowledge_poll_interval=seconds_setting(env, "LOTSEN_KNOWLEDGE_POLL_INTERVAL", 3.0, 300.0),
     )

@@ -29,3 +29,12 @@ report: review-config ## the review report: make report FROM=YYYY-MM-DD TO=YYYY-
 # Mask question texts past the retention period, delete old audit entries (nightly job: docs/privacy.md).
 purge: review-config ## mask question texts past retention, delete old audit entries (nightly)
 	$(VENV)/bin/python -m review.purge
+
+.PHONY: knowledge-export knowledge-import
+# The editors' live knowledge version back to YAML (docs/knowledge.md): make knowledge-export [OUT=dir]
+knowledge-export: setup ## write the live knowledge version as YAML into knowledge/ (or OUT=dir)
+	$(VENV)/bin/python -m actions.knowledge_export export $(if $(OUT),--out $(OUT))
+
+# A developer's change to knowledge/ published as a new version of a database that has versions already.
+knowledge-import: setup ## publish the YAML in knowledge/ as a new knowledge version
+	$(VENV)/bin/python -m actions.knowledge_export import

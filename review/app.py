@@ -31,6 +31,8 @@ from review.auth import (
 )
 from review.clusters import Lemmatizer, content_lemmatizer
 from review.config import ReviewConfig, User, load_config
+from review.editor import register_editor_routes
+from review.editor_preview import KnowledgeEditor
 from review.filters import Filters, parse_filters
 from review.labels import COUNTERPART_TYPE_LABELS, OUTCOME_LABELS, entry_label, label, topic_label
 from review.pages import PAGES, UNANSWERED_GROUPS, PageContext, PageSpec, audit_table, unanswered_list
@@ -73,6 +75,15 @@ class ReviewState:
         self._lemmatizer = lemmatizer
         self._lemmatizer_lock = threading.Lock()
         self.executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="review")
+        self.editor: Optional[KnowledgeEditor] = None  # built on first use (review/editor.py)
+        self._editor_lock = threading.Lock()
+
+    def knowledge_editor(self) -> KnowledgeEditor:
+        """The knowledge's versions and the editor's view of them, built on first use."""
+        with self._editor_lock:
+            if self.editor is None:
+                self.editor = KnowledgeEditor.for_engine(self.engine)
+            return self.editor
 
     def lemmatizer(self) -> Lemmatizer:
         with self._lemmatizer_lock:
@@ -144,8 +155,8 @@ def _identify(request: Request) -> Optional[Session]:
     return session
 
 
-def guarded(admin: bool = False, page: bool = True) -> Callable[[Handler], Handler]:
-    """Require a signed-in user (and the admin role when ``admin``).
+def guarded(admin: bool = False, page: bool = True, editor: bool = False) -> Callable[[Handler], Handler]:
+    """Require a signed-in user (and the admin role when ``admin``, an editor or admin when ``editor``).
 
     Pages redirect anonymous visitors to the login form; downloads answer 401.
     """
@@ -161,6 +172,8 @@ def guarded(admin: bool = False, page: bool = True) -> Callable[[Handler], Handl
                 return text("Inloggning krävs.", status=401)
             if admin and not user.is_admin:
                 return _error(request, 403, "Du har inte behörighet att se enskilda frågor.")
+            if editor and not user.can_edit:
+                return _error(request, 403, "Du har inte behörighet att redigera kunskapsbasen.")
             return await handler(request, *args, **kwargs)
 
         return wrapper
@@ -199,6 +212,7 @@ def _page_handler(spec: PageSpec) -> Handler:
         group_by = request.args.get("group_by") or "reason"
         tables = await state.run(_build, state, spec, filters, group_by, user.is_admin)
         views = await state.run(present, tables, user.is_admin, state.config.small_group)
+        overdue = await state.run(_overdue_entries, state) if spec.key == "oversikt" and user.can_edit else None
         listed = next((t for t in tables if t.extra.get("records")), None)
         if listed is not None:
             detail = f"{len(listed.rows)} poster, {filters.query_string()}"
@@ -207,6 +221,7 @@ def _page_handler(spec: PageSpec) -> Handler:
             request, "page.html", title=spec.title, spec=spec, views=views, filters=filters,
             options=await state.run(_filter_options, state), query=filters.query_string(group_by=group_by),
             group_by=group_by, groups=UNANSWERED_GROUPS, small_group=state.config.small_group,
+            overdue_entries=overdue,
         )
 
     show.__name__ = f"page_{spec.key.replace('-', '_')}"
@@ -259,6 +274,32 @@ def _conversation(state: ReviewState, conversation_id: str) -> list[dict[str, An
     return [dict(r, created_at=r["created_at"].strftime("%Y-%m-%d %H:%M:%S"), topic=topic_label(r["topic"]),
                  outcome=label("outcome", r["outcome"]), entries=", ".join(r["principle_ids"] or []))
             for r in rows]
+
+
+def _overdue_entries(state: ReviewState) -> int:
+    """Entries past their review-by date (the overview tells editors)."""
+    return sum(1 for row in state.knowledge_editor().rows(state.today()) if row.overdue)
+
+
+def _cited_entries(state: ReviewState, record: dict[str, Any]) -> Optional[list[dict[str, Any]]]:
+    """The cited entries' text in the knowledge version that answered (None: a version not in the database)."""
+    version_id = str(record.get("kb_version") or "")
+    if not version_id.isdigit():
+        return None
+    editor = state.knowledge_editor()
+    version = editor.store.get(int(version_id))
+    if version is None:
+        return None
+    sources = editor.frame.sources
+    cited = []
+    for entry_id in record.get("principle_ids") or []:
+        entry = version.entry(entry_id)
+        if entry is None:
+            cited.append({"id": entry_id, "missing": True})
+            continue
+        source = sources.get(str(entry.get("source")))
+        cited.append(dict(entry, source_title=source.title if source else entry.get("source")))
+    return cited
 
 
 def _record_rows(record: dict[str, Any]) -> list[tuple[str, str]]:
@@ -349,8 +390,9 @@ def register_routes(app: Sanic) -> None:
             return _error(request, 404, "Posten finns inte.")
         await state.run(state.audit, request.ctx.user, audit.OPEN_RECORD, record_id)
         conversation = await state.run(_conversation, state, record["conversation_id"])
+        cited = await state.run(_cited_entries, state, record)
         return _page(request, "record.html", title="Enskild fråga", fields=_record_rows(record), record_id=record_id,
-                     conversation=conversation)
+                     conversation=conversation, cited=cited, kb_version=record.get("kb_version"))
 
     @app.get("/poster/<record_id:str>/<shape:str>")
     @guarded(admin=True, page=False)
@@ -444,6 +486,7 @@ def create_app(
     app.static("/static", str(STATIC), name="static")
     register_middleware(app)
     register_routes(app)
+    register_editor_routes(app, _page, guarded, _error)
     return app
 
 
@@ -460,6 +503,7 @@ def main(argv: Optional[list[str]] = None) -> None:
     if not args.no_migrate:
         migrate(engine)
     app = create_app(engine, config)
+    app.ctx.review.knowledge_editor().live()  # a new database: knowledge/ becomes version 1 (as the action server does)
     app.run(host=args.host, port=args.port, access_log=False, workers=1)
 
 

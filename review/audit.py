@@ -37,6 +37,14 @@ EXPORT_UNANSWERED = "export_unanswered"
 LOGIN = "login"
 LOGIN_FAILED = "login_failed"
 PURGE = "purge"
+# The knowledge editor (review/editor.py).
+SAVE_DRAFT = "save_draft"
+REQUEST_APPROVAL = "request_approval"
+PUBLISH = "publish"
+APPROVE = "approve"
+ROLLBACK = "rollback"
+RETIRE_ENTRY = "retire_entry"
+DISCARD_DRAFT = "discard_draft"
 
 
 def write(

@@ -3,7 +3,8 @@
 The file (default ``var/review.yml``, or ``LOTSEN_REVIEW_CONFIG``) holds the
 session secret and the users' password hashes, so it is never committed;
 ``review/config.example.yml`` documents every key. ``python -m review.config
-init`` writes a development file with a fresh secret and two generated users.
+init`` writes a development file with a fresh secret and three generated users
+(admin, viewer and editor); ``add-editor`` adds the editor to an existing file.
 """
 from __future__ import annotations
 
@@ -22,7 +23,9 @@ from actions.settings import DEFAULT_DB_PATH, PROJECT_ROOT
 from review.passwords import hash_password
 
 DEFAULT_CONFIG_PATH = PROJECT_ROOT / "var" / "review.yml"
-ROLES = ("viewer", "admin")
+EDITOR_ROLE = "redaktör"
+ROLES = ("viewer", "admin", EDITOR_ROLE)
+ROLE_LABELS = {"viewer": "granskare", "admin": "administratör", EDITOR_ROLE: "redaktör"}
 MIN_SECRET_LENGTH = 32
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -40,6 +43,15 @@ class User:
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+    @property
+    def can_edit(self) -> bool:
+        """Editors and admins edit the knowledge; viewers never see the editor."""
+        return self.role in (EDITOR_ROLE, "admin")
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS[self.role]
 
 
 @dataclass(frozen=True)
@@ -98,6 +110,8 @@ class ReviewConfig:
     # and whose SSO header is (the same list; sso.trusted_proxies adds to it).
     trusted_proxies: tuple[IPNetwork, ...] = ()
     login_address_attempts: int = 20
+    # A draft goes live only when a second editor approves it (docs/knowledge.md). Production keeps true.
+    four_eyes: bool = True
 
     def trusts_proxy(self, address: str) -> bool:
         return _in_networks(address, self.trusted_proxies)
@@ -151,6 +165,9 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str] = os.environ) -
     proxies = _networks(data.get("trusted_proxies"), "trusted_proxies")
     sso = _sso(data.get("sso"), proxies)
     login = data.get("login") or {}
+    four_eyes = data.get("four_eyes", True)
+    if not isinstance(four_eyes, bool):
+        raise ConfigError("four_eyes must be true or false")
     cookie_secure = str(data.get("cookie_secure", "auto"))
     if cookie_secure not in ("auto", "always", "never"):
         raise ConfigError("cookie_secure must be auto, always or never")
@@ -173,6 +190,7 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str] = os.environ) -
         sso=sso,
         trusted_proxies=sso.trusted_proxies,  # top-level and SSO's: one list
         reports_dir=Path(data.get("reports_dir") or PROJECT_ROOT / "var" / "reports"),
+        four_eyes=four_eyes,
     )
     if config.question_retention_days < 1 or config.audit_retention_days < 1:
         raise ConfigError("retention periods must be at least one day")
@@ -195,25 +213,54 @@ def load_config(path: Optional[Path] = None, env: Mapping[str, str] = os.environ
     return parse_config(data, env)
 
 
+DEV_ROLES = {"admin": "admin", "granskare": "viewer", "redaktor": EDITOR_ROLE}
+
+
 def write_dev_config(path: Path) -> dict[str, str]:
-    """Write a development config with a fresh secret and two users; return their passwords."""
-    passwords = {"admin": secrets.token_urlsafe(12), "granskare": secrets.token_urlsafe(12)}
-    roles = {"admin": "admin", "granskare": "viewer"}
-    data = {
+    """Write a development config with a fresh secret and three users; return their passwords.
+
+    One editor alone publishes in development (``four_eyes: false``); production keeps the default.
+    """
+    passwords = {name: secrets.token_urlsafe(12) for name in DEV_ROLES}
+    roles = DEV_ROLES
+    data: dict[str, Any] = {
         "session_secret": secrets.token_urlsafe(48),
+        "four_eyes": False,
         "users": {
             name: {"role": roles[name], "password_hash": hash_password(pw)} for name, pw in passwords.items()
         },
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(
-        "# Development configuration written by 'python -m review.config init'.\n"
+        DEV_HEADER + "\n"
         "# Holds secrets: never commit. See review/config.example.yml for all keys.\n"
         + yaml.safe_dump(data, allow_unicode=True, sort_keys=False),
         encoding="utf-8",
     )
     path.chmod(0o600)
     return passwords
+
+
+DEV_HEADER = "# Development configuration written by 'python -m review.config init'."
+
+
+def add_dev_editor(path: Path) -> Optional[str]:
+    """A development file written before the editor role existed gets its editor; the password, or None.
+
+    Only a file this module wrote (its header) without any editor is changed; four-eyes is left as it is.
+    """
+    text = path.read_text(encoding="utf-8")
+    data = yaml.safe_load(text) or {}
+    users = data.get("users") or {}
+    if not text.startswith(DEV_HEADER) or any(u.get("role") == EDITOR_ROLE for u in users.values()):
+        return None
+    password = secrets.token_urlsafe(12)
+    users["redaktor"] = {"role": EDITOR_ROLE, "password_hash": hash_password(password)}
+    data["users"] = users
+    data.setdefault("four_eyes", False)
+    path.write_text(text.split("\n", 2)[0] + "\n" + text.split("\n", 2)[1] + "\n"
+                    + yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return password
 
 
 def main(argv: Optional[list[str]] = None) -> int:
@@ -231,7 +278,11 @@ def main(argv: Optional[list[str]] = None) -> int:
         return 0
     path = args.path or config_path()
     if path.exists():
-        print(f"{path} exists; left unchanged")
+        added = add_dev_editor(path)
+        if added:
+            print(f"Added the development editor to {path} (shown once):\n  redaktor: {added}")
+        else:
+            print(f"{path} exists; left unchanged")
         return 0
     passwords = write_dev_config(path)
     print(f"Wrote {path}. Development users (shown once):")

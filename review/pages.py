@@ -278,4 +278,11 @@ AUDIT_LABELS = {
     "login": "Inloggning",
     "login_failed": "Misslyckad inloggning",
     "purge": "Gallring",
+    "save_draft": "Sparade utkast",
+    "request_approval": "Skickade utkast för godkännande",
+    "publish": "Publicerade",
+    "approve": "Godkände och publicerade",
+    "rollback": "Återställde version",
+    "retire_entry": "Avvecklade post (utkast)",
+    "discard_draft": "Kastade utkast",
 }

@@ -11,7 +11,7 @@ import argparse
 import io
 import zipfile
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Optional
 
@@ -21,6 +21,7 @@ from actions.records import create_engine, migrate
 from review import pages
 from review.clusters import Lemmatizer, content_lemmatizer
 from review.config import ReviewConfig, load_config
+from review.editor_preview import KnowledgeEditor
 from review.filters import period
 from review.render import TableView, present, render_template
 from review.tables import Table, to_csv
@@ -74,13 +75,16 @@ def write_report(
     views: list[tuple[str, list[TableView]]] = [
         (title, present(tables, admin=False, threshold=config.small_group)) for _, title, tables in sections
     ]
+    start = datetime.combine(date_from, time.min, tzinfo=timezone.utc)
+    end = datetime.combine(date_to, time.min, tzinfo=timezone.utc) + timedelta(days=1)
+    versions = KnowledgeEditor.for_engine(engine).store.live_between(start, end)
     stem = f"lotsen-rapport-{date_from.isoformat()}_{date_to.isoformat()}"
     html_path, zip_path = out_dir / f"{stem}.html", out_dir / f"{stem}-csv.zip"
     html_path.write_text(
         render_template(
             "report.html", sections=views, date_from=date_from.isoformat(), date_to=date_to.isoformat(),
             period=f"{date_from.isoformat()}–{date_to.isoformat()}", small_group=config.small_group,
-            generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), versions=versions,
         ),
         encoding="utf-8",
     )

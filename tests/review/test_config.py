@@ -170,5 +170,37 @@ def test_example_configuration_parses_and_hides_secrets() -> None:
     example = Path(__file__).resolve().parents[2] / "review" / "config.example.yml"
     data = yaml.safe_load(example.read_text(encoding="utf-8"))
     config = parse_config(data, env={"LOTSEN_REVIEW_SECRET": SECRET})
-    assert set(config.users) == {"anna.andersson", "ledningsgruppen"}
+    assert set(config.users) == {"anna.andersson", "ledningsgruppen", "internationella.redaktor1"}
+    assert config.users["internationella.redaktor1"].can_edit and config.four_eyes
     assert SECRET not in repr(config) and "argon2" not in repr(config)
+
+
+def test_first_start_prints_a_development_editor_who_publishes_alone(tmp_path: Path, capsys) -> None:
+    from review.config import main
+
+    path = tmp_path / "review.yml"
+    assert main(["init", "--path", str(path)]) == 0
+    printed = capsys.readouterr().out
+    password = next(line.split(": ", 1)[1] for line in printed.splitlines() if line.strip().startswith("redaktor:"))
+    config = load_config(path, env={})
+    editor = config.users["redaktor"]
+    assert editor.role == "redaktör" and editor.can_edit and not editor.is_admin
+    assert verify_password(editor, password) and not config.four_eyes
+    assert not config.users["granskare"].can_edit
+    assert parse_config({"session_secret": "s" * 40, "users": {"a": {"role": "admin"}}}, env={}).four_eyes
+
+
+def test_an_older_development_file_gets_its_editor_once(tmp_path: Path, capsys) -> None:
+    from review.config import main
+
+    path = tmp_path / "review.yml"
+    write_dev_config(path)
+    data = yaml.safe_load(path.read_text())
+    del data["users"]["redaktor"], data["four_eyes"]
+    header = path.read_text().split("\n", 2)
+    path.write_text(header[0] + "\n" + header[1] + "\n" + yaml.safe_dump(data))
+    assert main(["init", "--path", str(path)]) == 0
+    assert "redaktor:" in capsys.readouterr().out
+    assert load_config(path, env={}).users["redaktor"].can_edit and "admin" in load_config(path, env={}).users
+    assert main(["init", "--path", str(path)]) == 0
+    assert "left unchanged" in capsys.readouterr().out

@@ -88,3 +88,26 @@ def test_make_report_writes_the_files(password_hashes, tmp_path: Path) -> None:
     usage = subprocess.run(["make", "-f", "mk/review.mk", "report", "VENV=.venv"], cwd=ROOT, env=env,
                            capture_output=True, text=True, timeout=60)
     assert usage.returncode != 0 and "usage: make report" in usage.stderr
+
+
+def test_report_names_the_knowledge_versions_live_in_its_period(engine: Engine, config: ReviewConfig, lemmatizer,
+                                                                 tmp_path: Path) -> None:
+    from datetime import datetime, timezone
+
+
+    from actions.knowledge_versions import knowledge_versions
+    from review.editor_preview import KnowledgeEditor
+
+    store = KnowledgeEditor.for_engine(engine).store
+    first = KnowledgeEditor.for_engine(engine).live()
+    entries = [dict(e, answer=e["answer"] + " Ändrat.") if e["id"] == "natverk.medlemskap" else e for e in first.entries]
+    second = store.publish(entries, "r1")
+    third = store.publish(first.entries, "r1")
+    with engine.begin() as conn:  # publication dates: before, inside and after the period
+        for version, day in ((first, datetime(2025, 12, 1)), (second, datetime(2026, 2, 1)), (third, datetime(2026, 5, 1))):
+            conn.execute(knowledge_versions.update().where(knowledge_versions.c.id == version.id)
+                         .values(published_at=day.replace(tzinfo=timezone.utc)))
+    html = write_report(engine, config, *PERIOD, out_dir=tmp_path, lemmatizer=lemmatizer).html.read_text()
+    line = html.split('id="versions">')[1].split("</p>")[0]
+    assert "version 1 (publicerad 2025-12-01)" in line and f"version {second.id} (publicerad 2026-02-01)" in line
+    assert f"version {third.id}" not in line
